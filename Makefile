@@ -1,0 +1,60 @@
+# The course's commands. A newcomer needs two:  make course  (run it all)  and  make test.
+# Every target first makes sure .venv exists and holds the course (make setup).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.course-installed
+PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help setup data course quick lab test unit clean outputs
+
+help:
+	@echo "make course   set up, get the data, execute every notebook (full parameters) into build/notebooks/"
+	@echo "make quick    the same with QUICK=True (minutes, not an hour)"
+	@echo "make lab      open JupyterLab on notebooks/ with the course's kernel"
+	@echo "make test     set up, then unit tests + nbval + papermill on every notebook"
+	@echo "make data     download the cats-vs-dogs photos into data/ (or \$$COURSE_DATA_DIR) if missing"
+	@echo "make setup    only create .venv and install the course"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; $(PYTHON) is %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when pyproject.toml changes.
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name cnn-course --display-name "Python (cnn-course)"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+data: setup
+	$(PY) -m helpers.data download cats-dogs
+
+course: data
+	$(PY) tools/run_notebooks.py
+
+quick: data
+	$(PY) tools/run_notebooks.py --quick
+
+lab: data
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# The README's test command: unit tests, nbval on every notebook, papermill on every notebook.
+test: data
+	$(PY) -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+
+unit: setup
+	$(PY) -m pytest tests -m "not notebook"
+
+clean:
+	rm -rf build .pytest_cache
+
+# Re-execute notebooks in place with their full parameters, so the committed outputs are current.
+# make outputs NB=notebooks/03_convolution.ipynb   (default: every notebook)
+NB ?= notebooks/*.ipynb
+outputs: data
+	env -u COURSE_QUICK $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=cnn-course --ExecutePreprocessor.timeout=3600 $(NB)

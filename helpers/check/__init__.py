@@ -1,0 +1,77 @@
+"""Exercise checkers: automatic feedback that says *what* is wrong, not only "wrong".
+
+Every exercise in a notebook ends with one call into this package, for example::
+
+    from helpers.check import convolution as check
+    check.output_size(my_conv_output_size)
+
+A checker compares the learner's answer with the course's own helpers. When the answer is right
+it prints one line starting with a check mark; when it is not, it raises :class:`ExerciseError`,
+whose message lists each problem it found and, where it helps, a hint. Raising (rather than
+printing) makes the cell turn red, so a wrong answer cannot be missed, and lets CI prove that
+every solution in the source notebooks passes.
+
+One module per notebook topic holds that notebook's checkers; this module holds what they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+
+class ExerciseError(AssertionError):
+    """An exercise answer is not right yet; the message says what is wrong and how to look."""
+
+
+def report(exercise: str, problems: Iterable[str], success: str = "", hint: str = "") -> None:
+    """Print a success line, or raise :class:`ExerciseError` listing every problem found.
+
+    ``exercise`` names the exercise as the notebook does ("Exercise 3.1"); ``problems`` holds one
+    sentence per thing that is wrong; ``hint`` is added once, after the problems.
+    """
+    problems = [p for p in problems if p]
+    if problems:
+        lines = [f"{exercise} is not right yet:"] + [f"  - {p}" for p in problems]
+        if hint:
+            lines.append(f"Hint: {hint}")
+        raise ExerciseError("\n".join(lines))
+    print(f"\N{CHECK MARK} {exercise}: correct. {success}".rstrip())
+
+
+def call_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str]:
+    """Call a learner's function; return ``(result, "")`` or ``(None, problem sentence)``.
+
+    A ``NotImplementedError`` (the stub of a student notebook) and any other exception become a
+    sentence that names the arguments, so the learner sees which case failed.
+    """
+    shown = ", ".join([repr(a) if not isinstance(a, np.ndarray) else f"array{a.shape}" for a in args]
+                      + [f"{k}={v!r}" for k, v in kwargs.items()])
+    try:
+        return func(*args, **kwargs), ""
+    except NotImplementedError:
+        return None, f"{getattr(func, '__name__', 'your function')}({shown}) is not written yet."
+    except Exception as error:  # the learner's code may raise anything; report it readably
+        return None, (f"{getattr(func, '__name__', 'your function')}({shown}) raised "
+                      f"{type(error).__name__}: {error}")
+
+
+def compare_arrays(name: str, got: Any, expected: np.ndarray, atol: float = 1e-6) -> str:
+    """Return "" when ``got`` matches ``expected`` in shape and values, else one sentence why not."""
+    if got is None:
+        return f"{name} is None: did you forget to return it?"
+    got = np.asarray(got)
+    expected = np.asarray(expected)
+    if got.shape != expected.shape:
+        return f"{name} has shape {got.shape}; expected {expected.shape}."
+    if not np.all(np.isfinite(got)):
+        return f"{name} contains NaN or infinity."
+    worst = float(np.max(np.abs(got.astype(float) - expected.astype(float)))) if got.size else 0.0
+    if worst > atol:
+        index = np.unravel_index(np.argmax(np.abs(got.astype(float) - expected)), got.shape)
+        return (f"{name} differs from the expected values by up to {worst:.4g} "
+                f"(at index {tuple(int(i) for i in index)}: got {got[index]!r}, "
+                f"expected {expected[index]!r}).")
+    return ""

@@ -1,0 +1,64 @@
+"""Every notebook in notebooks/ is a well-formed lesson and runs top to bottom with QUICK=True.
+
+Notebooks are collected by glob, so a new notebook is tested without touching this file. The
+executed copies stay in build/papermill/ to look at after a failure. (nbval runs the same
+notebooks separately and compares the outputs of the cells marked NBVAL_CHECK_OUTPUT.)
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from tools.notebooks import BUILD, course_notebooks, parameters_cells, run_notebook
+
+NOTEBOOKS = course_notebooks()
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def test_the_course_has_notebooks():
+    assert len(NOTEBOOKS) >= 6, f"expected the course's notebooks, found {IDS}"
+
+
+def test_notebooks_are_numbered_without_gaps():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(numbers))), f"notebook numbers {numbers} have a gap or a repeat"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_has_exactly_one_parameters_cell_that_sets_quick(path):
+    cells = parameters_cells(path)
+    assert len(cells) == 1, f"{path.name}: {len(cells)} cells tagged 'parameters'; papermill needs exactly one"
+    source = nbformat.read(path, as_version=4).cells[cells[0]].source
+    assert "QUICK = quick_mode()" in source, f"{path.name}: the parameters cell must set QUICK = quick_mode()"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_is_a_lesson_with_goals_exercises_and_a_course_kernel(path):
+    notebook = nbformat.read(path, as_version=4)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown" and "Learning goals" in first.source, (
+        f"{path.name}: the first cell must be Markdown with the learning goals")
+    headings = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    assert any(h.lstrip().startswith("## Exercises") for h in headings), f"{path.name}: no '## Exercises' section"
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "helpers.check" in code, f"{path.name}: exercises must be checked by helpers.check"
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "cnn-course", f"{path.name}: kernel is not cnn-course"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_outputs_have_no_errors(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert any(c.get("outputs") for c in notebook.cells if c.cell_type == "code"), (
+        f"{path.name}: no outputs committed; run it so readers see the results")
+    for index, cell in enumerate(notebook.cells):
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", f"{path.name}: cell {index} has an error output"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_top_to_bottom_with_quick_parameters(path):
+    run_notebook(path, BUILD / "papermill", parameters={"QUICK": True})
