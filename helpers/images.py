@@ -1,0 +1,310 @@
+"""Reading one image file into RGB, and the one preprocessing the network ever sees.
+
+    ┌──────────────────────────────────────────────────────────────────────────────────────┐
+    │  BGR BECOMES RGB HERE, AND ONLY HERE.                                                │
+    │  OpenCV decodes colour images as BGR (blue, green, red). :func:`read_rgb` converts    │
+    │  them to RGB once, and everything in the course after it (resizing, the network,     │
+    │  matplotlib) works in RGB. Never call ``cv2.cvtColor(..., COLOR_BGR2RGB)`` anywhere   │
+    │  else: a photo shown blue-tinted means BGR data got past this module.                │
+    └──────────────────────────────────────────────────────────────────────────────────────┘
+
+The path of one photo to the network, one function per arrow::
+
+    file ──read_rgb──▶ (H, W, 3) uint8 RGB ──resize──▶ (size, size, 3) uint8
+         ──scale_to_unit──▶ (size, size, 3) float32 in [0, 1]
+
+:func:`preprocess` is ``resize`` then ``scale_to_unit``, and :func:`load_for_model` is
+``read_rgb`` then ``preprocess``. Training, prediction, evaluation and the notebooks all go
+through them, so an image is never prepared in two different ways (the classic cause of "it
+always says dog" at prediction time).
+
+What :func:`read_rgb` accepts and what it refuses:
+
+- It reads the file's bytes once and decodes them with ``cv2.imdecode``, which looks at the
+  content, not the name: a PNG named ``.jpg`` is read as the PNG it is, and paths with accents
+  or other non-ASCII letters work (``cv2.imread`` fails on them on Windows).
+- OpenCV returns ``None`` instead of raising when it cannot decode (``cv2.imread`` too, and the
+  failure then surfaces later as a puzzling ``(-215) !ssize.empty()`` in ``cv2.resize``). We
+  check right after decoding and raise :class:`UnreadableImageError`, whose message is one line
+  naming the file and the reason: ``empty file``, ``not an image``, ``truncated or corrupt`` or
+  ``unsupported``.
+- A JPEG whose data stops before its end-of-image marker is refused as truncated, even when the
+  decoder would hand back a picture whose missing rows are filled with grey (older OpenCV builds
+  do that with only a warning on stderr); see :func:`jpeg_is_complete`.
+- Grayscale, RGBA, CMYK, 16-bit, tiny and huge images are all usable: they come out as 8-bit,
+  3-channel RGB. Transparent pixels are composed over white.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+#: The side of the square images the course's network takes (the original tutorial's 128).
+IMAGE_SIZE = 128
+
+#: File name extensions taken for images, compared in lower case. The content still decides:
+#: these are the files a folder scan tries to decode, and the decoder looks at the bytes.
+IMAGE_EXTENSIONS = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".jfif",   # JPEG
+    ".png", ".bmp", ".dib", ".gif", ".webp", ".avif",
+    ".tif", ".tiff", ".jp2",
+    ".ppm", ".pgm", ".pbm", ".pnm",     # the simple "portable" formats
+    ".ras", ".sr",                      # Sun raster
+})
+
+# The reasons an image file is refused (UnreadableImageError.reason is one of them).
+EMPTY = "empty file"
+NOT_AN_IMAGE = "not an image"
+CORRUPT = "truncated or corrupt"
+UNSUPPORTED = "unsupported"
+CANNOT_OPEN = "cannot be opened"
+REASONS = (EMPTY, NOT_AN_IMAGE, CORRUPT, UNSUPPORTED, CANNOT_OPEN)
+
+
+class UnreadableImageError(ValueError):
+    """An image file that cannot be used. ``str(error)`` is one line: ``<path>: <reason> (...)``.
+
+    Attributes: ``path`` (the file), ``reason`` (one of :data:`REASONS`) and ``detail`` (a few
+    words more, possibly empty).
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str, detail: str = "") -> None:
+        self.path = Path(path)
+        self.reason = reason
+        self.detail = " ".join(detail.split())  # one line, whatever OpenCV put in it
+        message = f"{self.path}: {reason}" + (f" ({self.detail})" if self.detail else "")
+        super().__init__(message)
+
+
+def has_image_extension(name: str | os.PathLike) -> bool:
+    """True when the file name ends in one of :data:`IMAGE_EXTENSIONS`, in any case (``.JPG``)."""
+    return Path(name).suffix.lower() in IMAGE_EXTENSIONS
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def read_rgb(path: str | os.PathLike) -> np.ndarray:
+    """Read one image file into an RGB ``uint8`` array of shape ``(height, width, 3)``.
+
+    Raises :class:`UnreadableImageError` (a ``ValueError``) with the file and the reason when
+    the file cannot be used, and ``FileNotFoundError`` when there is no such file.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None
+    except OSError as error:  # a folder, no permission, an I/O error
+        raise UnreadableImageError(path, CANNOT_OPEN, error.strerror or str(error)) from None
+    return decode_rgb(data, path)
+
+
+def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
+    """Decode the bytes of an image file into RGB ``uint8`` ``(height, width, 3)``.
+
+    ``name`` is only used in error messages. This is :func:`read_rgb` without the file.
+    """
+    if len(data) == 0:
+        raise UnreadableImageError(name, EMPTY)
+    kind = sniff_format(data)
+    if kind in _NOT_DECODED:
+        raise UnreadableImageError(name, UNSUPPORTED, f"{kind} is not a format OpenCV reads")
+    if kind == "JPEG" and not jpeg_is_complete(data):
+        raise UnreadableImageError(name, CORRUPT, "JPEG data ends before its end-of-image marker")
+
+    # JPEG: IMREAD_COLOR gives 8-bit BGR and turns the photo upright by its EXIF orientation;
+    # libjpeg converts grayscale and CMYK itself. Other formats: IMREAD_UNCHANGED keeps the alpha
+    # channel and the 16 bits, which _to_bgr8 then handles better than IMREAD_COLOR would
+    # (it drops alpha, leaving whatever colour transparent pixels happen to hold).
+    flags = cv2.IMREAD_COLOR if kind == "JPEG" else cv2.IMREAD_UNCHANGED
+    try:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    except cv2.error as error:
+        raise UnreadableImageError(name, CORRUPT, _first_line(error)) from None
+    if image is None:  # OpenCV's way of saying "could not decode"
+        if kind is None:
+            raise UnreadableImageError(name, NOT_AN_IMAGE, "no known image format in its first bytes")
+        raise UnreadableImageError(name, CORRUPT, f"{kind} data could not be decoded")
+
+    bgr = _to_bgr8(image, name)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # THE one BGR -> RGB conversion of the course
+
+
+def _to_bgr8(image: np.ndarray, name: str | os.PathLike) -> np.ndarray:
+    """Whatever OpenCV decoded (gray, BGR, BGRA; 8 or 16 bits) as 8-bit, 3-channel BGR."""
+    if image.dtype == np.uint16:
+        image = cv2.convertScaleAbs(image, alpha=255 / 65535)  # 0..65535 -> 0..255, rounded
+    elif image.dtype != np.uint8:
+        raise UnreadableImageError(name, UNSUPPORTED, f"{image.dtype} pixels (only 8 and 16 bits are)")
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    if channels == 1:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if channels == 3:
+        return image
+    if channels == 4:  # compose over white: pixel = alpha * colour + (1 - alpha) * 255
+        alpha = image[:, :, 3:4].astype(np.float32) / 255
+        composed = image[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
+        return np.round(composed).astype(np.uint8)
+    raise UnreadableImageError(name, UNSUPPORTED, f"{channels} channels")
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+# The first bytes of common image formats, to tell "a broken image" from "not an image at all"
+# when OpenCV cannot decode a file. (OpenCV itself decides by the content as well.)
+_SIGNATURES = [
+    (0, b"\xff\xd8\xff", "JPEG"),
+    (0, b"\x89PNG\r\n\x1a\n", "PNG"),
+    (0, b"GIF87a", "GIF"),
+    (0, b"GIF89a", "GIF"),
+    (0, b"BM", "BMP"),
+    (0, b"II*\x00", "TIFF"),
+    (0, b"MM\x00*", "TIFF"),
+    (8, b"WEBP", "WebP"),
+    (4, b"ftypavif", "AVIF"),
+    (4, b"ftypavis", "AVIF"),
+    (0, b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (0, b"\x59\xa6\x6a\x95", "Sun raster"),
+    (4, b"ftypheic", "HEIC"),
+    (4, b"ftypheix", "HEIC"),
+    (4, b"ftypmif1", "HEIF"),
+    (0, b"\x00\x00\x00\x0cJXL ", "JPEG XL"),
+    (0, b"\xff\x0a", "JPEG XL"),
+    (0, b"8BPS", "Photoshop"),
+    (0, b"\x00\x00\x01\x00", "Windows icon"),
+]
+# Image formats that this OpenCV does not decode at all: "unsupported", not "corrupt".
+_NOT_DECODED = {"HEIC", "HEIF", "JPEG XL", "Photoshop", "Windows icon"}
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format named by the file's first bytes (``"JPEG"``, ``"PNG"``, ...), or None."""
+    for offset, signature, kind in _SIGNATURES:
+        if data[offset:offset + len(signature)] == signature:
+            return kind
+    if data[:1] == b"P" and data[1:2] in (b"1", b"2", b"3", b"4", b"5", b"6") and data[2:3].isspace():
+        return "PNM"
+    return None
+
+
+def jpeg_is_complete(data: bytes) -> bool:
+    """True when a JPEG's structure reaches its end-of-image marker ``FF D9``.
+
+    A JPEG is a chain of segments, each ``FF <marker> <2-byte length> <payload>``; after a
+    start-of-scan (``FF DA``) comes compressed data, in which a real ``FF`` byte is written as
+    ``FF 00`` and ``FF D0``..``FF D7`` are restart markers, so the next other ``FF xx`` ends it.
+    We walk that chain: a file cut short (an interrupted download or copy) or whose tail was
+    overwritten with zeros never reaches ``FF D9``. Walking the chain, rather than looking at
+    the last two bytes, accepts files with harmless bytes after the end marker and does not
+    mistake the end of an embedded EXIF thumbnail for the end of the photo.
+    """
+    n = len(data)
+    if data[:2] != b"\xff\xd8":
+        return False
+    pos = 2
+    while pos < n - 1:
+        if data[pos] != 0xFF:  # stray bytes between segments: tolerated, as libjpeg does
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                return False
+            continue
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return True
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if 0xD0 <= marker <= 0xD7 or marker in (0x01, 0xD8):  # markers without a length
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return False
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == 0xDA:  # start of scan: skip the compressed data to the next real marker
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= n:
+                    return False
+                follower = data[pos + 1]
+                if follower == 0x00 or 0xD0 <= follower <= 0xD7:
+                    pos += 2
+                elif follower == 0xFF:
+                    pos += 1
+                else:
+                    break
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing an image for the network
+# --------------------------------------------------------------------------------------------
+
+
+def _check_rgb_uint8(image: np.ndarray) -> None:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 \
+            or image.shape[2] != 3:
+        got = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+        raise ValueError(f"expected an RGB uint8 image of shape (height, width, 3), got {got}")
+
+
+def resize(image: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Resize an RGB ``uint8`` image to ``(size, size, 3)``, ``uint8``.
+
+    The aspect ratio is NOT kept, as in the original tutorial: a 500×375 photo is squeezed
+    into a square (nothing is cropped, nothing is padded).
+
+    Interpolation: ``cv2.INTER_AREA`` when the image shrinks in both directions (the usual
+    case for photos: each output pixel averages the input pixels it covers, so fine patterns
+    do not turn into moiré), ``cv2.INTER_LINEAR`` otherwise, when at least one side grows
+    (a 1×1 or 90×600 image). The tutorial used ``INTER_LINEAR`` everywhere.
+    An image that already has the size comes back unchanged (the same array).
+    """
+    _check_rgb_uint8(image)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive whole number of pixels, got {size!r}")
+    height, width = image.shape[:2]
+    if (height, width) == (size, size):
+        return image
+    shrinking = height >= size and width >= size
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(image, (int(size), int(size)), interpolation=interpolation)  # (width, height)
+
+
+def scale_to_unit(image: np.ndarray) -> np.ndarray:
+    """``uint8`` pixels 0..255 as ``float32`` in [0, 1]: ``image / 255`` (same shape).
+
+    The streaming pipeline in :mod:`helpers.data` does the same division in TensorFlow after
+    batching (``tf.cast(images, tf.float32) / 255``); both round the same way, and a test
+    checks that they agree to the last bit.
+    """
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError(f"expected uint8 pixels, got {getattr(image, 'dtype', type(image).__name__)}")
+    return image.astype(np.float32) / np.float32(255)
+
+
+def preprocess(image: np.ndarray, image_size: int = IMAGE_SIZE) -> np.ndarray:
+    """THE preprocessing of the course: RGB ``uint8`` (H, W, 3) -> ``float32`` (size, size, 3) in [0, 1].
+
+    ``resize`` (aspect ratio not kept; ``INTER_AREA`` shrinking, ``INTER_LINEAR`` enlarging),
+    then ``scale_to_unit``. Training, prediction, evaluation and the notebooks all use it.
+    """
+    return scale_to_unit(resize(image, image_size))
+
+
+def load_for_model(path: str | os.PathLike, image_size: int = IMAGE_SIZE) -> np.ndarray:
+    """One file ready for the network: ``read_rgb`` then ``preprocess``.
+
+    Returns ``float32`` of shape ``(image_size, image_size, 3)``; add the batch axis with
+    ``image[np.newaxis]`` (shape ``(1, size, size, 3)``) before calling a model on it.
+    """
+    return preprocess(read_rgb(path), image_size)
