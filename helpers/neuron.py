@@ -57,7 +57,10 @@ def sigmoid_derivative(z: ArrayLike) -> float | np.ndarray:
 
 
 def tanh(z: ArrayLike) -> float | np.ndarray:
-    """Hyperbolic tangent tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)) = 2σ(2z) − 1, in (−1, 1)."""
+    """Hyperbolic tangent tanh(z) = (e^z − e^(−z)) / (e^z + e^(−z)), values in (−1, 1).
+
+    It is a shifted and stretched sigmoid: tanh(z) = 2σ(2z) − 1.
+    """
     return _like_input(np.tanh(_as_floats(z)), z)
 
 
