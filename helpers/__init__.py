@@ -14,4 +14,11 @@ uses it:
 The mathematics (``neuron``, ``shapes``, ``ops``) imports neither TensorFlow nor OpenCV.
 """
 
+import os
+
+# TensorFlow's C++ start-up lines (oneDNN, CUDA probing, CPU features) are noise for a learner on
+# a CPU; keep them out of every notebook that imports the helpers. Python errors still raise.
+# Set before any helper imports TensorFlow; an explicit setting by the user wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 __version__ = "0.1.0"

@@ -47,6 +47,16 @@ def test_is_a_lesson_with_goals_exercises_and_a_course_kernel(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_figures_are_not_hidden_by_a_trailing_semicolon(path):
+    # helpers.plots returns the figure it drew and lets the cell's value show it (see the module
+    # docstring); a trailing ';' suppresses that value, so the figure would silently vanish.
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        last = cell.source.rstrip().splitlines()[-1:] if cell.cell_type == "code" else []
+        assert not (last and "plots." in cell.source and last[0].endswith(";")), (
+            f"{path.name}: cell {index} ends with ';', which hides the figure helpers.plots returns")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_committed_outputs_have_no_errors(path):
     notebook = nbformat.read(path, as_version=4)
     assert any(c.get("outputs") for c in notebook.cells if c.cell_type == "code"), (
