@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from helpers import datasets
-from helpers.images import (CANNOT_OPEN, IMAGE_SIZE, UnreadableImageError, has_image_extension,
-                            read_rgb, resize, scale_to_unit)
+from helpers.images import (CANNOT_OPEN, IMAGE_SIZE, UnreadableImageError, check_size,
+                            has_image_extension, preprocess, read_rgb, resize)
 
 if TYPE_CHECKING:  # TensorFlow is imported only by the functions that build pipelines
     import keras
@@ -413,6 +413,7 @@ def load_numpy(files: FileList | str | os.PathLike, image_size: int = IMAGE_SIZE
     3 per image, 196 KB at 128×128: 1,000 photos take 200 MB, 25,000 take 5 GB. Beyond a few
     thousand photos use :func:`make_dataset`.
     """
+    check_size(image_size, "image_size")
     files = _as_file_list(files)
     images = np.empty((len(files), image_size, image_size, 3), dtype=np.float32)
     kept: list[int] = []
@@ -422,7 +423,7 @@ def load_numpy(files: FileList | str | os.PathLike, image_size: int = IMAGE_SIZE
         if problem:
             bad.append(problem)
             continue
-        images[len(kept)] = scale_to_unit(resize(rgb, image_size))
+        images[len(kept)] = preprocess(rgb, image_size)  # resize, then / 255
         kept.append(i)
     if bad and strict:
         raise _strict_mode_error(bad)
@@ -528,6 +529,8 @@ def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SI
     """
     import tensorflow as tf  # here, not at the top: `check` and `download` start without TensorFlow
 
+    check_size(image_size, "image_size")
+    check_size(batch_size, "batch_size")
     files = _as_file_list(files)
     if len(files) == 0:
         raise DatasetError("no files to make a dataset of")

@@ -257,6 +257,13 @@ def _check_rgb_uint8(image: np.ndarray) -> None:
         raise ValueError(f"expected an RGB uint8 image of shape (height, width, 3), got {got}")
 
 
+def check_size(size: int, name: str = "size") -> int:
+    """``size`` if it is a positive whole number (of pixels), else a ``ValueError`` saying so."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {size!r}")
+    return int(size)
+
+
 def resize(image: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
     """Resize an RGB ``uint8`` image to ``(size, size, 3)``, ``uint8``.
 
@@ -270,8 +277,7 @@ def resize(image: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
     An image that already has the size comes back unchanged (the same array).
     """
     _check_rgb_uint8(image)
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a positive whole number of pixels, got {size!r}")
+    check_size(size)
     height, width = image.shape[:2]
     if (height, width) == (size, size):
         return image

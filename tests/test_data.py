@@ -355,6 +355,31 @@ def test_pipeline_with_three_classes_one_hot_of_three(tmp_path):
     assert labels.shape == (6, 3) and labels.sum(axis=0).tolist() == [2, 2, 2]
 
 
+def test_pipeline_reads_non_ascii_paths(tmp_path):
+    factory.write_jpeg(tmp_path / "chats_été" / "猫 1.jpg")
+    factory.write_jpeg(tmp_path / "chiens" / "perro_ñ.JPG", seed=3)
+    files = data.list_files(tmp_path)
+    (x, y), = batches(data.make_dataset(files, image_size=8, batch_size=4))
+    np.testing.assert_array_equal(x, data.load_numpy(files, image_size=8).images)
+
+
+@pytest.mark.parametrize("loader", ["load_numpy", "make_dataset"])
+@pytest.mark.parametrize("size", [0, 12.5])
+def test_loaders_refuse_a_bad_image_size(two_classes, loader, size):
+    with pytest.raises(ValueError, match="image_size must be a positive whole number"):
+        getattr(data, loader)(two_classes, image_size=size)
+
+
+def test_pipeline_refuses_a_bad_batch_size(two_classes):
+    with pytest.raises(ValueError, match="batch_size"):
+        data.make_dataset(two_classes, image_size=8, batch_size=0)
+
+
+def test_pipeline_of_no_files_is_refused():
+    with pytest.raises(DatasetError, match="no files"):
+        data.make_dataset(FileList((), (), ("a", "b")))
+
+
 def test_training_datasets_split_like_the_numpy_loader(tmp_path):
     folder = factory.make_dataset(tmp_path, {"cats": 10, "dogs": 10})
     train_ds, validation_ds, names = data.training_datasets(folder, image_size=8, batch_size=32, augment=False)
