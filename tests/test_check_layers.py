@@ -266,3 +266,10 @@ def test_count_parameters_input_layer_only_has_none():
 def test_count_parameters_stub_is_not_written_yet():
     with pytest.raises(ExerciseError, match="not written yet"):
         check.count_parameters(stub)
+
+
+def test_a_stub_gets_no_solution_hint():
+    with pytest.raises(ExerciseError) as raised:
+        check.cross_entropy(stub)
+    assert "np.clip" not in str(raised.value)
+    assert "replace `raise NotImplementedError`" in str(raised.value)

@@ -215,3 +215,10 @@ def test_and_gate_needs_two_weights_and_one_bias():
 def test_and_gate_stub_is_not_written_yet():
     with pytest.raises(ExerciseError, match="not written yet"):
         check.and_gate(stub)
+
+
+def test_a_stub_gets_no_solution_hint():
+    with pytest.raises(ExerciseError) as raised:
+        check.sigmoid(stub)
+    assert "np.abs" not in str(raised.value)
+    assert "replace `raise NotImplementedError`" in str(raised.value)

@@ -15,9 +15,19 @@ from typing import Any
 import numpy as np
 
 from helpers import neuron as reference
-from helpers.check import call_safely, compare_arrays, report
+from helpers.check import call_safely, compare_arrays
+from helpers.check import report as _report_with_hint
 
 EPSILON = 1e-7  # Keras's clipping of probabilities before the log
+NOT_WRITTEN = "is not written yet"
+
+
+def report(exercise: str, problems: list[str], success: str = "", hint: str = "") -> None:
+    """:func:`helpers.check.report`, without the hint while the function is still a stub: the
+    hint is for a wrong answer, and should not hand a solution to someone who has not tried."""
+    if any(NOT_WRITTEN in p for p in problems):
+        hint = "replace `raise NotImplementedError` with your code, then run the cell again."
+    _report_with_hint(exercise, problems, success=success, hint=hint)
 
 
 def _call_watching_numpy(func: Callable[..., Any], *args: Any) -> tuple[Any, str, list[str]]:
@@ -156,8 +166,8 @@ def softmax(answer: Callable[[np.ndarray], Any]) -> None:
                 break
     report(name, problems,
            success="Each row sums to 1, and scores of ±1000 are no problem.",
-           hint=" ".join(hints) or "e = np.exp(z - np.max(z, axis=-1, keepdims=True)); "
-                                   "return e / np.sum(e, axis=-1, keepdims=True).")
+           hint=" ".join(hints) or "subtract each row's maximum before np.exp, then divide "
+                                   "each row by its own sum (axis=-1, keepdims=True).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,8 +223,8 @@ def forward(answer: Callable[..., Any]) -> None:
     (batch, n_out); kernels in Keras's layout (n_in, n_out)."""
     name = "Exercise 2.2 (a forward pass)"
     problems: list[str] = []
-    hint = ("each layer is a = f(x @ W + b) with W of shape (n_in, n_out), as in Keras: "
-            "h = neuron.relu(x @ W1 + b1), then scores = h @ W2 + b2 (no activation).")
+    hint = ("each layer is a = f(x @ W + b) with W of shape (n_in, n_out), as in Keras; ReLU "
+            "after the hidden layer only, no activation after the output layer.")
     for x, W1, b1, W2, b2 in FORWARD_CASES:
         sizes = (f"{x.shape[1]} inputs → {W1.shape[1]} hidden → {W2.shape[1]} outputs, "
                  f"batch of {x.shape[0]}")
@@ -365,8 +375,9 @@ def cross_entropy(answer: Callable[[np.ndarray, np.ndarray], Any]) -> None:
         break
     report(name, problems,
            success="The mean of −log(probability of the true class), clipped like Keras.",
-           hint="p = np.clip(probs, 1e-7, 1 - 1e-7); "
-                "return np.mean(-np.sum(y_true * np.log(p), axis=-1)).")
+           hint="clip the probabilities (np.clip), take np.log, keep the true class by "
+                "multiplying with y_true, sum over the classes (axis=-1), then average over the "
+                "batch.")
 
 
 # --------------------------------------------------------------------------------------------

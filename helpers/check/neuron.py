@@ -15,7 +15,18 @@ from typing import Any
 import numpy as np
 
 from helpers import neuron as reference
-from helpers.check import call_safely, compare_arrays, report
+from helpers.check import call_safely, compare_arrays
+from helpers.check import report as _report_with_hint
+
+NOT_WRITTEN = "is not written yet"
+
+
+def report(exercise: str, problems: list[str], success: str = "", hint: str = "") -> None:
+    """:func:`helpers.check.report`, without the hint while the function is still a stub: the
+    hint is for a wrong answer, and should not hand a solution to someone who has not tried."""
+    if any(NOT_WRITTEN in p for p in problems):
+        hint = "replace `raise NotImplementedError` with your code, then run the cell again."
+    _report_with_hint(exercise, problems, success=success, hint=hint)
 
 
 def _call_watching_numpy(func: Callable[..., Any], *args: Any) -> tuple[Any, str, list[str]]:
@@ -145,8 +156,9 @@ def sigmoid(answer: Callable[[Any], Any]) -> None:
     report(name, problems,
            success="σ(0) = 0.5, arrays keep their shape, and z = ±1000 gives 0 and 1 "
                    "without a warning.",
-           hint=" ".join(hints) or "σ(z) = 1 / (1 + np.exp(-z)) is the formula; then make it "
-                                   "stable for large negative z.")
+           hint=" ".join(hints) or "σ(z) = 1 / (1 + e^(−z)), with np.exp so that arrays work "
+                                   "(section 2); then make sure e is never raised to a large "
+                                   "positive power (section 5).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,7 +226,8 @@ def neuron_output(answer: Callable[[np.ndarray, np.ndarray, float], Any]) -> Non
             break
     report(name, problems,
            success="a = σ(w·x + b): one weight per input, one bias per neuron.",
-           hint="z = np.dot(w, x) + b, then return neuron.sigmoid(z).")
+           hint="first the weighted sum z = w·x + b (np.dot), then the activation "
+                "neuron.sigmoid (section 4).")
 
 
 # --------------------------------------------------------------------------------------------
