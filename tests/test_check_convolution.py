@@ -218,3 +218,13 @@ def test_keep_size_padding_names_the_padding_of_both_sides():
 def test_keep_size_padding_names_a_negative_padding_and_a_stub():
     fails_with(check.keep_size_padding, lambda n, f: -1, "cannot be negative")
     fails_with(check.keep_size_padding, not_written, "not written yet")
+
+
+def test_a_stub_gets_no_hint_that_would_give_the_answer_away():
+    for checker in [check.output_size, check.value_at, check.keep_size_padding]:
+        message = fails_with(checker, not_written, "not written yet")
+        assert "Hint" not in message
+
+
+def test_a_wrong_answer_gets_a_hint():
+    assert "Hint:" in fails_with(check.output_size, lambda n, f, p, s: 0)

@@ -194,3 +194,13 @@ def test_stack_parameters_names_a_wrong_length_a_non_list_and_a_stub():
     fails_with(check.stack_parameters, lambda: 467370, "expected a list of 7 numbers")
     fails_with(check.stack_parameters, lambda: None, "forget `return`")
     fails_with(check.stack_parameters, not_written, "not written yet")
+
+
+def test_a_stub_gets_no_hint_that_would_give_the_answer_away():
+    for checker in [check.max_pool_2x2, check.pooled_size, check.stack_parameters]:
+        message = fails_with(checker, not_written, "not written yet")
+        assert "Hint" not in message
+
+
+def test_a_wrong_answer_gets_a_hint():
+    assert "Hint:" in fails_with(check.pooled_size, lambda w, f, s: 0)

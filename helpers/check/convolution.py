@@ -22,7 +22,15 @@ from typing import Any
 import numpy as np
 
 from helpers import ops, shapes
-from helpers.check import call_safely, report
+from helpers.check import call_safely, report as _report
+
+
+def report(exercise: str, problems: list[str], success: str = "", hint: str = "") -> None:
+    """helpers.check.report, without the hint when the function is not written yet (a stub
+    needs no hint, and the hint would give part of the answer away)."""
+    if any("not written yet" in problem for problem in problems):
+        hint = ""
+    _report(exercise, problems, success=success, hint=hint)
 
 #: How many wrong cases a message lists before it says "and N more".
 MAX_LISTED = 4
@@ -109,8 +117,8 @@ def output_size(conv_output_size: Callable[[int, int, int, int], Any]) -> None:
         _listed(problems),
         success=f"Your formula gives the right size in all {len(OUTPUT_SIZE_CASES)} cases, "
                 "e.g. 32 with n=32, f=5, p=2, s=1.",
-        hint="the padded input is n + 2p wide; a window of width f fits (n + 2p - f)/s + 1 times "
-             "when it moves s pixels at a time.",
+        hint="count the positions of the window's left edge: the padded input is n + 2p wide, "
+             "the window f wide, and it moves s pixels at a time, starting at 0.",
     )
 
 
@@ -217,8 +225,9 @@ def value_at(conv_value_at: Callable[[np.ndarray, np.ndarray, float, int, int], 
         "Exercise 3.2",
         _listed(problems),
         success="Your value matches helpers.ops.conv2d at every position tried.",
-        hint="take the window image[row:row+f, col:col+f, :] (shape f x f x C), multiply it "
-             "element-wise with the kernel, sum everything, add the bias once.",
+        hint="the window of output (row, col) has its top-left corner at pixel (row, col) and "
+             "the kernel's shape f x f x C; multiply it element by element with the kernel, add "
+             "up everything, then add the bias once.",
     )
 
 

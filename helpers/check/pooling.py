@@ -21,7 +21,15 @@ from typing import Any
 import numpy as np
 
 from helpers import ops, shapes
-from helpers.check import call_safely, report
+from helpers.check import call_safely, report as _report
+
+
+def report(exercise: str, problems: list[str], success: str = "", hint: str = "") -> None:
+    """helpers.check.report, without the hint when the function is not written yet (a stub
+    needs no hint, and the hint would give part of the answer away)."""
+    if any("not written yet" in problem for problem in problems):
+        hint = ""
+    _report(exercise, problems, success=success, hint=hint)
 
 #: How many wrong cases a message lists before it says "and N more".
 MAX_LISTED = 4
@@ -141,7 +149,8 @@ def max_pool_2x2(max_pool: Callable[[np.ndarray], Any]) -> None:
         "Exercise 4.1",
         _listed(problems),
         success="Your max pooling matches helpers.ops.max_pool on every array tried.",
-        hint="output[i, j] = x[2*i:2*i+2, 2*j:2*j+2].max() for i < height/2, j < width/2.",
+        hint="each output value is the largest value of one 2x2 block of x; block (i, j) starts "
+             "at row 2i, column 2j, and there are height/2 x width/2 blocks.",
     )
 
 
@@ -206,7 +215,8 @@ def pooled_size(pooled_size: Callable[[int, int, int], Any]) -> None:
         _listed(problems),
         success=f"Your formula gives the right size in all {len(POOLED_SIZE_CASES)} cases, "
                 "e.g. 64 for w=128, f=2, s=2.",
-        hint="a window of width f fits (w - f)/s + 1 times into w when it moves s pixels at a time.",
+        hint="count the positions of the window's left edge: 0, s, 2s, ... as long as the whole "
+             "window (f wide) still fits into w.",
     )
 
 
