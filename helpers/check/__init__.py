@@ -22,6 +22,10 @@ from typing import Any
 import numpy as np
 
 
+#: The phrase :func:`call_safely` uses for a function that still raises NotImplementedError.
+NOT_WRITTEN = "is not written yet"
+
+
 class ExerciseError(AssertionError):
     """An exercise answer is not right yet; the message says what is wrong and how to look."""
 
@@ -30,9 +34,13 @@ def report(exercise: str, problems: Iterable[str], success: str = "", hint: str 
     """Print a success line, or raise :class:`ExerciseError` listing every problem found.
 
     ``exercise`` names the exercise as the notebook does ("Exercise 3.1"); ``problems`` holds one
-    sentence per thing that is wrong; ``hint`` is added once, after the problems.
+    sentence per thing that is wrong; ``hint`` is added once, after the problems. While the answer
+    is still a stub, no hint is given: a hint should not hand the solution to someone who has not
+    tried yet.
     """
     problems = [p for p in problems if p]
+    if any(NOT_WRITTEN in p for p in problems):
+        hint = ""
     if problems:
         lines = [f"{exercise} is not right yet:"] + [f"  - {p}" for p in problems]
         if hint:
@@ -52,7 +60,8 @@ def call_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[An
     try:
         return func(*args, **kwargs), ""
     except NotImplementedError:
-        return None, f"{getattr(func, '__name__', 'your function')}({shown}) is not written yet."
+        return None, (f"{getattr(func, '__name__', 'your function')}({shown}) {NOT_WRITTEN}: "
+                      "replace `raise NotImplementedError` with your code, then run the cell again.")
     except Exception as error:  # the learner's code may raise anything; report it readably
         return None, (f"{getattr(func, '__name__', 'your function')}({shown}) raised "
                       f"{type(error).__name__}: {error}")
@@ -72,6 +81,6 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, atol: float = 1e-6
     if worst > atol:
         index = np.unravel_index(np.argmax(np.abs(got.astype(float) - expected)), got.shape)
         return (f"{name} differs from the expected values by up to {worst:.4g} "
-                f"(at index {tuple(int(i) for i in index)}: got {got[index]!r}, "
-                f"expected {expected[index]!r}).")
+                f"(at index {tuple(int(i) for i in index)}: got {got[index].item()!r}, "
+                f"expected {expected[index].item()!r}).")
     return ""
