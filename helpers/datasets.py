@@ -52,7 +52,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, TextIO
 
 from helpers.env import repo_root
-from helpers.images import has_image_extension
+from helpers.images import is_image_name
 
 #: The environment variable that points at the data root.
 DATA_DIR_VARIABLE = "COURSE_DATA_DIR"
@@ -202,8 +202,7 @@ def get_spec(name: str) -> DatasetSpec:
 def count_image_files(folder: Path) -> int:
     """How many files in ``folder`` (not below it) have an image extension and are not hidden."""
     with os.scandir(folder) as entries:
-        return sum(1 for entry in entries if entry.is_file() and not entry.name.startswith(".")
-                   and has_image_extension(entry.name))
+        return sum(1 for entry in entries if entry.is_file() and is_image_name(entry.name))
 
 
 def layout_problems(folder: str | os.PathLike, spec: DatasetSpec) -> list[str]:
@@ -468,7 +467,7 @@ def plan_extraction(names: list[str], spec: DatasetSpec) -> dict[str, str]:
     unsplit: dict[str, list[str]] = {}
     for name in names:
         path = PurePosixPath(name)
-        if not has_image_extension(path.name) or path.name.startswith("."):
+        if not is_image_name(path.name):
             continue
         parent = str(path.parent)
         for source in spec.sources:

@@ -85,6 +85,12 @@ def has_image_extension(name: str | os.PathLike) -> bool:
     return Path(name).suffix.lower() in IMAGE_EXTENSIONS
 
 
+def is_image_name(name: str | os.PathLike) -> bool:
+    """An image by its name: an image extension and not hidden (``._cat.jpg`` is macOS metadata)."""
+    name = Path(name).name
+    return has_image_extension(name) and not name.startswith(".")
+
+
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------

@@ -59,6 +59,12 @@ def test_upper_case_extensions_count_as_images():
     assert not images.has_image_extension("notes.txt")
 
 
+def test_hidden_files_are_not_images_by_name():
+    assert images.is_image_name("folder/CAT.JPG")
+    assert not images.is_image_name("._cat.jpg")  # macOS metadata beside cat.jpg
+    assert not images.is_image_name(".hidden.png") and not images.is_image_name("Thumbs.db")
+
+
 # ---- bad files: each refused with one line naming the file and the reason ---------------------
 
 
