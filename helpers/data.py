@@ -578,7 +578,8 @@ def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SI
 
 def training_datasets(folder: str | os.PathLike, image_size: int = IMAGE_SIZE, batch_size: int = 32,
                       validation_fraction: float = 0.2, seed: int = 0, *, augment: bool = True,
-                      cache: bool | str = False, strict: bool = False):
+                      cache: bool | str = False,
+                      strict: bool = False) -> tuple[tf.data.Dataset, tf.data.Dataset, list[str]]:
     """``(training dataset, validation dataset, class names)`` from one folder of classes.
 
     The split is :func:`split` of the file list (the same files as :func:`read_train_sets`
