@@ -462,7 +462,9 @@ def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: floa
     - ``RandomContrast(contrast)`` with ``value_range=(0, 1)``, as our pixels are in [0, 1].
 
     Call it with ``training=True`` to change images; with ``training=False`` it passes them
-    through unchanged. Set a factor to 0 (or ``flip=False``) to leave that change out.
+    through unchanged. Set a factor to 0 (or ``flip=False``) to leave that change out. This is the
+    course's only definition of augmentation: ``helpers.model`` puts the same block inside a
+    model, so that it is saved with it and runs only while training.
     """
     import keras  # here, not at the top: `check` and `download` start without TensorFlow
 
@@ -471,15 +473,17 @@ def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: floa
 
     layers = []
     if flip:
-        layers.append(keras.layers.RandomFlip("horizontal", seed=layer_seed(0)))
+        layers.append(keras.layers.RandomFlip("horizontal", seed=layer_seed(0), name="flip"))
     if rotation:
-        layers.append(keras.layers.RandomRotation(rotation, seed=layer_seed(1)))
+        layers.append(keras.layers.RandomRotation(rotation, seed=layer_seed(1), name="rotation"))
     if zoom:
-        layers.append(keras.layers.RandomZoom(zoom, seed=layer_seed(2)))
+        layers.append(keras.layers.RandomZoom(zoom, seed=layer_seed(2), name="zoom"))
     if translation:
-        layers.append(keras.layers.RandomTranslation(translation, translation, seed=layer_seed(3)))
+        layers.append(keras.layers.RandomTranslation(translation, translation, seed=layer_seed(3),
+                                                     name="translation"))
     if contrast:
-        layers.append(keras.layers.RandomContrast(contrast, value_range=(0, 1), seed=layer_seed(4)))
+        layers.append(keras.layers.RandomContrast(contrast, value_range=(0, 1), seed=layer_seed(4),
+                                                  name="contrast"))
     return keras.Sequential(layers, name="augmentation")
 
 

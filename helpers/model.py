@@ -65,7 +65,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import shapes
+from helpers import data, shapes
 
 #: The models' outputs are probabilities (a final softmax), not logits: use
 #: ``keras.losses.CategoricalCrossentropy(from_logits=FROM_LOGITS)``.
@@ -561,25 +561,10 @@ def build_augmentation(config: ModelConfig, seed: int | None = None) -> keras.Se
     (batch, size, size, 3) in [0, 1] → the same shape, still in [0, 1]. Only the non-zero
     strengths get a layer. Called on its own it changes the images (Keras's random layers
     default to ``training=True``; ``training=False`` returns them untouched); inside a model from
-    :func:`build_model` it runs only in training.
+    :func:`build_model` it runs only in training. The layers are :func:`helpers.data.make_augmenter`'s.
     """
-    layers = keras.layers
-    steps: list[keras.layers.Layer] = []
-    if config.flip:
-        steps.append(layers.RandomFlip("horizontal", seed=_seed_for(seed, 1001), name="flip"))
-    if config.rotation:
-        steps.append(layers.RandomRotation(config.rotation, seed=_seed_for(seed, 1002),
-                                           name="rotation"))
-    if config.zoom:
-        steps.append(layers.RandomZoom(config.zoom, seed=_seed_for(seed, 1003), name="zoom"))
-    if config.translation:
-        steps.append(layers.RandomTranslation(config.translation, config.translation,
-                                              seed=_seed_for(seed, 1004), name="translation"))
-    if config.contrast:
-        # value_range: our images are in [0, 1]; the default (0, 255) would let values leave it.
-        steps.append(layers.RandomContrast(config.contrast, value_range=(0.0, 1.0),
-                                           seed=_seed_for(seed, 1005), name="contrast"))
-    return keras.Sequential(steps, name="augmentation")
+    return data.make_augmenter(seed, flip=config.flip, rotation=config.rotation, zoom=config.zoom,
+                               translation=config.translation, contrast=config.contrast)
 
 
 def _initializers(
