@@ -6,7 +6,13 @@ uses it:
 - ``neuron``   activations, their derivatives, softmax and costs (numpy only)
 - ``shapes``   output sizes of convolution and pooling, layer tables, parameter counts
 - ``ops``      reference numpy convolution and pooling on ``(batch, height, width, channels)``
-- ``images``   reading one image file into RGB ``uint8`` (the one place BGR becomes RGB)
+- ``images``   reading one image file into RGB ``uint8`` (the one place BGR becomes RGB), resizing
+               and the one preprocessing function every model input goes through
+- ``data``     class folders, the scan report, splits, the numpy loader, the tf.data pipeline,
+               augmentation; ``python -m helpers.data check|download``
+- ``datasets`` where the data lives, the registry of datasets, safe downloads (no TensorFlow)
+- ``model``    the tutorial's network from TensorFlow primitives and in Keras; one configurable
+               builder for every recipe
 - ``plots``    every figure the course draws
 - ``check``    the exercise checkers
 - ``env``      the environment check and the course's paths and quick-run switch
