@@ -36,8 +36,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import LogLocator, MaxNLocator, StrMethodFormatter
 
 __all__ = [
     "plot_activations",
@@ -47,6 +49,7 @@ __all__ = [
     "plot_class_balance",
     "plot_loss_curves",
     "plot_descent_path",
+    "plot_network",
     "plot_training_history",
     "plot_confusion_matrix",
     "plot_image_with_probabilities",
@@ -205,12 +208,24 @@ def plot_descent_path(
     ylim: tuple[float, float],
     levels: int = 30,
     title: str | None = None,
+    xlabel: str = "w1",
+    ylabel: str = "w2",
+    loss_label: str = "loss",
+    log_scale: bool = False,
+    minimum: tuple[float, float] | None = None,
+    colors: Sequence[str] | None = None,
 ) -> Figure:
     """Gradient descent seen from above: contours of a 2-parameter loss and the steps taken.
 
     ``loss(w1, w2)`` is evaluated on a 200 x 200 grid over ``xlim`` x ``ylim``, so it must
     work element-wise on arrays (numpy operations, not ``math``). Each path is an array
-    ``(steps, 2)`` of the parameters (w1, w2) after each step, drawn with markers.
+    ``(steps, 2)`` of the parameters (w1, w2) after each step, drawn with markers, in the
+    colours ``colors`` (one per path, e.g. to match a loss-curve plot) or matplotlib's.
+
+    ``xlabel``, ``ylabel`` and ``loss_label`` name the two parameters and the colour bar.
+    ``log_scale=True`` colours the loss on a log scale (it must be > 0 on the whole grid):
+    when it spans several powers of ten, a linear scale shows the whole valley in one colour.
+    ``minimum=(w1, w2)`` marks the best parameters with a star.
     """
     w1, w2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
     values = np.asarray(loss(w1, w2), dtype=float)
@@ -219,19 +234,186 @@ def plot_descent_path(
             f"loss(w1, w2) on a {w1.shape} grid returned shape {values.shape}; "
             "write the loss with numpy operations so it works element-wise on arrays"
         )
+    if colors is not None and len(colors) != len(paths):
+        raise ValueError(f"got {len(paths)} paths but {len(colors)} colors")
     fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
-    filled = ax.contourf(w1, w2, values, levels=levels, cmap="viridis")
-    fig.colorbar(filled, ax=ax, label="loss")
-    for label, path in paths.items():
+    if log_scale:
+        low, high = float(values.min()), float(values.max())
+        if low <= 0:
+            raise ValueError(
+                f"log_scale needs a loss > 0 on the whole grid, but its minimum is {low:.3g}"
+            )
+        filled = ax.contourf(w1, w2, values, levels=np.geomspace(low, high, levels + 1),
+                             norm=LogNorm(low, high), cmap="viridis")
+        colorbar = fig.colorbar(filled, ax=ax, label=loss_label)
+        ticks = LogLocator(subs=(1.0, 2.0, 5.0)).tick_values(low, high)  # 0.5, 1, 2, 5, 10, ...
+        colorbar.set_ticks([tick for tick in ticks if low <= tick <= high])
+        colorbar.set_ticks([], minor=True)
+        colorbar.ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))  # 0.5, not 5e-1
+    else:
+        filled = ax.contourf(w1, w2, values, levels=levels, cmap="viridis")
+        fig.colorbar(filled, ax=ax, label=loss_label)
+    for i, (label, path) in enumerate(paths.items()):
         path = np.asarray(path, dtype=float)
         if path.ndim != 2 or path.shape[1] != 2:
             raise ValueError(f"path {label!r} must be (steps, 2), got shape {path.shape}")
-        ax.plot(path[:, 0], path[:, 1], marker="o", markersize=3, label=label)
-    ax.set(xlim=xlim, ylim=ylim, xlabel="w1", ylabel="w2")
+        ax.plot(path[:, 0], path[:, 1], marker="o", markersize=3, label=label,
+                color=None if colors is None else colors[i])
+    if minimum is not None:
+        ax.plot(*minimum, marker="*", markersize=16, color="white", markeredgecolor="black",
+                linestyle="none", label="minimum", zorder=3)
+    ax.set(xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel)
     if title:
         ax.set_title(title)
-    if paths:
-        ax.legend()
+    if paths or minimum is not None:
+        ax.legend(fontsize="small")
+    return _detach(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# Networks of neurons
+# --------------------------------------------------------------------------------------------
+
+_MAX_DRAWN = 8  # a larger layer is drawn as its first 6 neurons, a "⋮", and its last neuron
+_LAYER_GAP = 2.6  # distance between two layers, in units of the distance between two neurons
+_RADIUS = 0.34
+_LAYER_COLOURS = ("tab:green", "tab:blue", "tab:orange")  # input, hidden, output
+
+
+def _drawn_neurons(n: int) -> list[int | None]:
+    """The neurons of a layer of ``n`` that are drawn, top to bottom; None is the "⋮"."""
+    if n <= _MAX_DRAWN:
+        return list(range(n))
+    return [*range(_MAX_DRAWN - 2), None, n - 1]
+
+
+def _checked_layer_values(
+    values: Sequence, name: str, sizes: Sequence[int], per_connection: bool
+) -> list[np.ndarray]:
+    """Check ``weights`` (per_connection) or ``biases``: one array per layer after the input."""
+    if len(values) != len(sizes) - 1:
+        raise ValueError(
+            f"{name} needs one array per layer after the input: {len(sizes) - 1} for "
+            f"layer_sizes {list(sizes)}, got {len(values)}"
+        )
+    checked = []
+    for i, value in enumerate(values):
+        n_in, n_out = sizes[i], sizes[i + 1]
+        value = np.asarray(value, dtype=float)
+        if n_out == 1 and value.size == (n_in if per_connection else 1):
+            value = value.reshape((n_in, 1) if per_connection else (1,))  # one neuron
+        expected = (n_in, n_out) if per_connection else (n_out,)
+        if value.shape != expected:
+            hint = ""
+            if per_connection and value.shape == (n_out, n_in):
+                hint = "; this is the (n_out, n_in) form W of z = Wx + b: pass W.T"
+            raise ValueError(f"{name}[{i}] must have shape {expected}, got {value.shape}{hint}")
+        checked.append(value)
+    return checked
+
+
+def plot_network(
+    layer_sizes: Sequence[int],
+    layer_names: Sequence[str] | None = None,
+    weights: Sequence[np.ndarray] | None = None,
+    biases: Sequence[np.ndarray] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A fully connected network as a diagram: a circle per neuron, a line per connection.
+
+    ``layer_sizes`` counts the neurons of each layer, the inputs first: ``[4, 5, 3]`` is 4
+    inputs, a hidden layer of 5 and an output layer of 3. Inputs are labelled x_1 ... x_n
+    and an arrow leaves each output neuron. ``layer_names`` are written under the layers
+    (default ``"4 inputs"``, ``"5 neurons"``, ...).
+
+    ``weights`` (optional) holds one array per layer after the input, shaped
+    ``(n_in, n_out)`` like a Keras ``Dense`` kernel: ``weights[i][j, k]`` is written on the
+    line from neuron j of layer i to neuron k of layer i + 1; for a single neuron a vector
+    ``(n_in,)`` will do. ``biases`` (optional), one ``(n_out,)`` array per layer after the
+    input (a number for a single neuron), are written inside their neurons. Written weights
+    stay readable for a few connections: one neuron's, or those of two small layers.
+
+    A layer of more than 8 neurons is drawn as its first 6, a "⋮" and its last, so that
+    ``[16384, 128, 2]`` stays readable; its weights and biases cannot be written then.
+    """
+    sizes = [int(n) for n in layer_sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            f"layer_sizes needs at least two layers of at least one neuron, e.g. [3, 1]; "
+            f"got {list(layer_sizes)}"
+        )
+    if layer_names is None:
+        layer_names = [f"{n} input{'s' * (n > 1)}" if i == 0 else f"{n} neuron{'s' * (n > 1)}"
+                       for i, n in enumerate(sizes)]
+    elif len(layer_names) != len(sizes):
+        raise ValueError(f"got {len(sizes)} layer_sizes but {len(layer_names)} layer_names")
+    weights = None if weights is None else _checked_layer_values(weights, "weights", sizes, True)
+    biases = None if biases is None else _checked_layer_values(biases, "biases", sizes, False)
+    if (weights is not None or biases is not None) and max(sizes) > _MAX_DRAWN:
+        raise ValueError(
+            f"weights and biases can only be written on layers of at most {_MAX_DRAWN} "
+            f"neurons; layer_sizes is {sizes}"
+        )
+
+    # the centre of each drawn neuron: centres[i][j] for neuron j of layer i, [i][None] the "⋮"
+    drawn = [_drawn_neurons(n) for n in sizes]
+    centres = [
+        {neuron: (_LAYER_GAP * i, (len(layer) - 1) / 2 - k) for k, neuron in enumerate(layer)}
+        for i, layer in enumerate(drawn)
+    ]
+    top = (max(len(layer) for layer in drawn) - 1) / 2  # y of the highest neuron
+    name_lines = max(name.count("\n") + 1 for name in layer_names)
+    xlim = (-0.9, _LAYER_GAP * (len(sizes) - 1) + 1.5)
+    ylim = (-top - 0.75 - 0.25 * name_lines, top + 0.55)  # room for the names below
+    width, height = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    inch = min(0.85, 5.0 / height)  # small networks drawn large, large ones at most 5" high
+    font = inch / 0.7  # text grows with the circles
+    fig, ax = plt.subplots(
+        figsize=(max(5.5, width * inch), height * inch + 0.4 * bool(title)), layout="constrained"
+    )
+    ax.set(xlim=xlim, ylim=ylim, aspect="equal")
+    ax.set_axis_off()
+
+    line_colour = "grey" if weights is None else "tab:blue"
+    for i in range(len(sizes) - 1):  # connections first, so that the circles cover their ends
+        n_out = sizes[i + 1]
+        for j, (x0, y0) in centres[i].items():
+            for k, (x1, y1) in centres[i + 1].items():
+                if j is None or k is None:
+                    continue
+                ax.plot([x0, x1], [y0, y1], color=line_colour, lw=0.7 if weights is None else 1.2,
+                        zorder=1)
+                if weights is None:
+                    continue
+                # on its line, further from the source the lower its target, so that the
+                # labels of the lines that leave one neuron do not overlap
+                t = 0.3 if n_out == 1 else 0.2 + 0.55 * k / (n_out - 1)
+                ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"${weights[i][j, k]:.3g}$",
+                        color=line_colour, fontsize=9 * font, ha="center", va="center",
+                        rotation=np.degrees(np.arctan2(y1 - y0, x1 - x0)), rotation_mode="anchor",
+                        bbox=dict(facecolor="white", edgecolor="none", pad=0.5), zorder=2)
+
+    last = len(sizes) - 1
+    for i, layer in enumerate(centres):
+        colour = _LAYER_COLOURS[0 if i == 0 else 2 if i == last else 1]
+        for neuron, (x, y) in layer.items():
+            if neuron is None:
+                ax.text(x, y, "⋮", ha="center", va="center", fontsize=16 * font)
+                continue
+            ax.add_patch(plt.Circle((x, y), _RADIUS, color=colour, zorder=3))
+            if i == 0:
+                ax.text(x, y, f"$x_{{{neuron + 1}}}$", ha="center", va="center", color="white",
+                        fontsize=(10 if neuron < 99 else 8) * font, zorder=4)
+            elif biases is not None:
+                ax.text(x, y, f"$b =$\n${biases[i - 1][neuron]:.3g}$", ha="center", va="center",
+                        color="black" if i == last else "white", fontsize=8 * font,
+                        linespacing=1.1, zorder=4)
+            if i == last:
+                ax.add_patch(FancyArrowPatch((x + _RADIUS, y), (x + _RADIUS + 0.8, y),
+                                             arrowstyle="-|>", mutation_scale=12, zorder=3))
+        ax.text(_LAYER_GAP * i, -top - 0.6, layer_names[i], ha="center", va="top", fontsize=10)
+    if title:
+        ax.set_title(title)
     return _detach(fig)
 
 

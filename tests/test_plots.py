@@ -11,7 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch  # noqa: E402
 
 from helpers import plots  # noqa: E402
 
@@ -295,6 +297,178 @@ def test_descent_path_bad_path_shape_raises():
 def test_descent_path_loss_not_elementwise_raises():
     with pytest.raises(ValueError, match="element-wise"):
         plots.plot_descent_path(lambda w1, w2: float(np.sum(w1)), {}, (-1, 1), (-1, 1))
+
+
+def test_descent_path_default_axis_names():
+    fig = plots.plot_descent_path(bowl, {}, xlim=(-1, 1), ylim=(-1, 1))
+    ax, colorbar = fig.axes
+    assert (ax.get_xlabel(), ax.get_ylabel(), colorbar.get_ylabel()) == ("w1", "w2", "loss")
+    assert ax.get_legend() is None  # nothing to name
+
+
+def test_descent_path_names_axes_and_colorbar():
+    fig = plots.plot_descent_path(bowl, {}, (-1, 1), (-1, 1), xlabel="w (slope)",
+                                  ylabel="b (intercept)", loss_label="cost C")
+    ax, colorbar = fig.axes
+    assert ax.get_xlabel() == "w (slope)" and ax.get_ylabel() == "b (intercept)"
+    assert colorbar.get_ylabel() == "cost C"
+
+
+def test_descent_path_colors_one_per_path_in_order():
+    paths = {"slow": np.zeros((3, 2)), "fast": np.ones((2, 2))}
+    fig = plots.plot_descent_path(bowl, paths, (-2, 2), (-2, 2), colors=["C1", "red"])
+    ax = fig.axes[0]
+    assert [line.get_color() for line in ax.lines] == ["C1", "red"]
+    assert legend_labels(ax) == ["slow", "fast"]
+
+
+def test_descent_path_colors_length_mismatch_raises():
+    with pytest.raises(ValueError, match="2 paths but 1 colors"):
+        plots.plot_descent_path(bowl, {"a": np.zeros((2, 2)), "b": np.zeros((2, 2))},
+                                (-1, 1), (-1, 1), colors=["C0"])
+
+
+def test_descent_path_minimum_is_a_star_in_the_legend():
+    fig = plots.plot_descent_path(bowl, {"lr=0.1": np.array([[2.0, 1.0], [1.0, 0.5]])},
+                                  (-3, 3), (-2, 2), minimum=(0.0, 0.0))
+    ax = fig.axes[0]
+    star = ax.lines[-1]
+    assert star.get_marker() == "*" and star.get_linestyle() == "None"
+    assert list(star.get_xdata()) == [0.0] and list(star.get_ydata()) == [0.0]
+    assert legend_labels(ax) == ["lr=0.1", "minimum"]
+
+
+def test_descent_path_minimum_alone_still_gets_a_legend():
+    fig = plots.plot_descent_path(bowl, {}, (-1, 1), (-1, 1), minimum=(0.0, 0.0))
+    assert legend_labels(fig.axes[0]) == ["minimum"]
+
+
+def test_descent_path_log_scale_colours_by_log_with_plain_number_ticks():
+    def steep(w1, w2):  # from 0.1 to about 1000 over the window
+        return 0.1 + 100 * (w1**2 + w2**2)
+
+    fig = plots.plot_descent_path(steep, {}, (-2, 2), (-2, 2), levels=20, log_scale=True)
+    ax, colorbar = fig.axes
+    filled = ax.collections[0]
+    assert isinstance(filled.norm, LogNorm)
+    levels = filled.levels
+    assert len(levels) == 21
+    np.testing.assert_allclose(levels[1:] / levels[:-1], levels[1] / levels[0])  # geometric
+    ticks = [label.get_text() for label in colorbar.get_yticklabels()]
+    assert {"1", "10", "100"} <= set(ticks) and all("e" not in t for t in ticks)
+
+
+def test_descent_path_linear_scale_by_default():
+    filled = plots.plot_descent_path(bowl, {}, (-1, 1), (-1, 1)).axes[0].collections[0]
+    assert not isinstance(filled.norm, LogNorm)
+
+
+def test_descent_path_log_scale_of_a_loss_not_above_zero_raises():
+    with pytest.raises(ValueError, match="loss > 0 .* minimum is -0.5"):
+        plots.plot_descent_path(lambda w1, w2: bowl(w1, w2) - 0.5, {}, (-1, 1), (-1, 1),
+                                log_scale=True)
+
+
+# ---- plot_network -----------------------------------------------------------------------------
+
+
+def circles(ax):
+    return [patch for patch in ax.patches if isinstance(patch, Circle)]
+
+
+def arrows(ax):
+    return [patch for patch in ax.patches if isinstance(patch, FancyArrowPatch)]
+
+
+def texts(ax):
+    return [text.get_text() for text in ax.texts]
+
+
+def test_network_a_circle_per_neuron_a_line_per_connection():
+    names = ["input layer", "hidden layer", "output layer"]
+    fig = plots.plot_network([4, 5, 3], names, title="4 → 5 → 3")
+    (ax,) = fig.axes
+    assert len(circles(ax)) == 4 + 5 + 3
+    assert len(ax.lines) == 4 * 5 + 5 * 3
+    assert texts(ax) == ["$x_{1}$", "$x_{2}$", "$x_{3}$", "$x_{4}$"] + names  # inputs, names
+    assert len(arrows(ax)) == 3  # one out of each output neuron
+    assert ax.get_title() == "4 → 5 → 3"
+    assert not ax.axison
+
+
+def test_network_layers_left_to_right_neurons_centred():
+    ax = plots.plot_network([2, 3]).axes[0]
+    centres = [circle.center for circle in circles(ax)]
+    xs = sorted({x for x, _ in centres})
+    assert len(xs) == 2 and xs[0] < xs[1]  # the inputs on the left
+    for x in xs:
+        assert sum(y for cx, y in centres if cx == x) == pytest.approx(0)  # centred on y = 0
+
+
+def test_network_default_names_count_the_neurons():
+    ax = plots.plot_network([3, 1]).axes[0]
+    assert texts(ax)[-2:] == ["3 inputs", "1 neuron"]
+    assert ax.get_title() == ""
+
+
+def test_network_one_neuron_with_weights_on_connections_and_bias_inside():
+    w, b = np.array([0.8, 0.2, -0.4]), 0.1  # a vector and a number for a single neuron
+    ax = plots.plot_network([3, 1], weights=[w], biases=[b]).axes[0]
+    assert len(ax.lines) == 3
+    labels = texts(ax)
+    assert [label for label in labels if label in ("$0.8$", "$0.2$", "$-0.4$")] == [
+        "$0.8$", "$0.2$", "$-0.4$"]  # in the order of the inputs
+    assert "$b =$\n$0.1$" in labels
+
+
+def test_network_weight_matrix_is_n_in_by_n_out_like_a_keras_kernel():
+    kernel = np.arange(6).reshape(2, 3) / 10  # kernel[j, k]: input j -> neuron k
+    ax = plots.plot_network([2, 3], weights=[kernel], biases=[[1, 2, 3]]).axes[0]
+    weight_texts = [t for t in ax.texts if t.get_text().startswith("$0")]
+    assert len(weight_texts) == 6
+    for text in weight_texts:  # the label sits on the line of its own connection
+        j, k = np.argwhere(np.isclose(kernel, float(text.get_text().strip("$"))))[0]
+        line = ax.lines[j * 3 + k]
+        (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
+        x, y = text.get_position()
+        assert (x - x0) * (y1 - y0) == pytest.approx((y - y0) * (x1 - x0))
+    assert sorted(t for t in texts(ax) if t.startswith("$b")) == [
+        f"$b =$\n${v}$" for v in (1, 2, 3)]
+
+
+def test_network_transposed_weights_raise_with_a_hint():
+    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(4, 3\).*pass W\.T"):
+        plots.plot_network([4, 3], weights=[np.zeros((3, 4))])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"weights": [np.zeros((2, 3))]}, "one array per layer after the input: 2"),
+    ({"biases": [np.zeros(3), np.zeros(3)]}, r"biases\[1\] must have shape \(1,\)"),
+    ({"layer_names": ["a", "b"]}, "3 layer_sizes but 2 layer_names"),
+])
+def test_network_mismatched_arguments_raise(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plot_network([2, 3, 1], **kwargs)
+
+
+@pytest.mark.parametrize("sizes", [[3], [3, 0, 1], []])
+def test_network_needs_two_layers_of_neurons(sizes):
+    with pytest.raises(ValueError, match="at least two layers"):
+        plots.plot_network(sizes)
+
+
+def test_network_large_layers_drawn_as_first_six_dots_and_last():
+    ax = plots.plot_network([16384, 128, 2]).axes[0]
+    assert len(circles(ax)) == 7 + 7 + 2
+    assert len(ax.lines) == 7 * 7 + 7 * 2
+    labels = texts(ax)
+    assert labels.count("⋮") == 2
+    assert "$x_{6}$" in labels and "$x_{16384}$" in labels and "$x_{7}$" not in labels
+
+
+def test_network_large_layers_refuse_weights():
+    with pytest.raises(ValueError, match="at most 8 neurons"):
+        plots.plot_network([9, 1], weights=[np.zeros(9)])
 
 
 # ---- plot_training_history --------------------------------------------------------------------
