@@ -1,0 +1,369 @@
+"""The checkers of notebook 06 accept right answers and name the typical wrong ones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import data, images
+from helpers.check import NOT_WRITTEN, ExerciseError
+from helpers.check import data as check
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+# ---- Exercise 6.1: the image files of a class folder ---------------------------------------
+
+
+def list_right(folder):
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in images.IMAGE_EXTENSIONS)
+
+
+def test_listing_accepts_the_right_answer(capsys):
+    check.list_image_files(list_right)
+    assert "Exercise 6.1: correct" in capsys.readouterr().out
+
+
+def test_listing_accepts_the_course_helper(capsys):
+    check.list_image_files(lambda folder: data.list_class_folder(folder).images)
+    assert "correct" in capsys.readouterr().out
+
+
+def test_listing_accepts_string_paths(capsys):
+    check.list_image_files(lambda folder: [str(p) for p in list_right(folder)])
+    assert "correct" in capsys.readouterr().out
+
+
+def test_listing_names_the_hidden_files_kept():
+    def keeps_hidden(folder):
+        return sorted(p for p in Path(folder).iterdir()
+                      if p.is_file() and p.suffix.lower() in images.IMAGE_EXTENSIONS | {""})
+
+    with pytest.raises(ExerciseError) as error:
+        check.list_image_files(keeps_hidden)
+    assert "you kept '.DS_Store'" in str(error.value)
+    assert "you kept '._cat.0.jpg'" in str(error.value)
+
+
+def test_listing_names_the_upper_case_extension_dropped():
+    def lower_only(folder):
+        return sorted(p for p in Path(folder).iterdir() if p.suffix in (".jpg", ".jpeg", ".png")
+                      and not p.name.startswith("."))
+
+    with pytest.raises(ExerciseError) as error:
+        check.list_image_files(lower_only)
+    assert "you left out 'cat.1.JPG'" in str(error.value)
+    assert "lower case" in str(error.value)
+
+
+def test_listing_names_every_junk_file_when_everything_is_kept():
+    with pytest.raises(ExerciseError) as error:
+        check.list_image_files(lambda folder: sorted(Path(folder).iterdir()))
+    message = str(error.value)
+    for name in ["Thumbs.db", "notes.txt", "more", ".DS_Store"]:
+        assert f"you kept {name!r}" in message
+
+
+def test_listing_catches_reading_sub_folders():
+    def recursive(folder):
+        return sorted(p for p in Path(folder).rglob("*")
+                      if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in images.IMAGE_EXTENSIONS)
+
+    with pytest.raises(ExerciseError, match="'more/cat.9.jpg': it sits in a sub-folder"):
+        check.list_image_files(recursive)
+
+
+def test_listing_catches_only_jpg():
+    def jpg_only(folder):
+        return sorted(p for p in Path(folder).glob("*.jpg") if not p.name.startswith("."))
+
+    with pytest.raises(ExerciseError) as error:
+        check.list_image_files(jpg_only)
+    assert "you left out 'cat.3.png'" in str(error.value)
+    assert "you left out 'cat.2.jpeg'" in str(error.value)
+
+
+def test_listing_catches_an_unsorted_answer():
+    with pytest.raises(ExerciseError, match="not sorted by name"):
+        check.list_image_files(lambda folder: list_right(folder)[::-1])
+
+
+def test_listing_catches_bare_names():
+    with pytest.raises(ExerciseError, match="bare file names"):
+        check.list_image_files(lambda folder: [p.name for p in list_right(folder)])
+
+
+def test_listing_catches_a_missing_return():
+    with pytest.raises(ExerciseError, match="returned None"):
+        check.list_image_files(lambda folder: None)
+
+
+def test_listing_of_a_junk_only_folder_must_be_empty():
+    def breaks_on_empty(folder):
+        found = list_right(folder)
+        return found or [Path(folder) / ".DS_Store"]
+
+    with pytest.raises(ExerciseError, match="only .DS_Store"):
+        check.list_image_files(breaks_on_empty)
+
+
+def test_listing_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError) as error:
+        check.list_image_files(stub)
+    assert NOT_WRITTEN in str(error.value)
+    assert "Hint" not in str(error.value)
+
+
+# ---- Exercise 6.2: one-hot labels ----------------------------------------------------------
+
+
+def one_hot_right(labels, num_classes):
+    return np.eye(num_classes, dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
+
+
+def test_one_hot_accepts_the_right_answer(capsys):
+    check.one_hot(one_hot_right)
+    assert "Exercise 6.2: correct" in capsys.readouterr().out
+
+
+def test_one_hot_accepts_a_loop(capsys):
+    def loop(labels, num_classes):
+        result = np.zeros((len(labels), num_classes), dtype=np.float32)
+        for row, label in enumerate(labels):
+            result[row, label] = 1
+        return result
+
+    check.one_hot(loop)
+    assert "correct" in capsys.readouterr().out
+
+
+def test_one_hot_accepts_the_course_helper(capsys):
+    check.one_hot(data.one_hot)
+    assert "correct" in capsys.readouterr().out
+
+
+def test_one_hot_catches_one_based_labels():
+    with pytest.raises(ExerciseError, match="one column too far left: label ids start at 0"):
+        check.one_hot(lambda labels, k: np.eye(k, dtype=np.float32)[np.asarray(labels) - 1])
+
+
+def test_one_hot_catches_an_extra_column_for_one_based_labels():
+    with pytest.raises(ExerciseError, match="columns and put label k in column k \\+ 1"):
+        check.one_hot(lambda labels, k: np.eye(k + 1, dtype=np.float32)[np.asarray(labels) + 1])
+
+
+def test_one_hot_catches_the_transpose():
+    with pytest.raises(ExerciseError, match="transpose"):
+        check.one_hot(lambda labels, k: one_hot_right(labels, k).T)
+
+
+def test_one_hot_catches_counting_classes_from_the_labels():
+    def from_labels(labels, num_classes):
+        return one_hot_right(labels, int(np.max(labels)) + 1)
+
+    with pytest.raises(ExerciseError, match="use num_classes"):
+        check.one_hot(from_labels)
+
+
+def test_one_hot_catches_the_wrong_dtype():
+    with pytest.raises(ExerciseError, match="dtype is int64; make it float32"):
+        check.one_hot(lambda labels, k: np.eye(k, dtype=np.int64)[np.asarray(labels)])
+
+
+def test_one_hot_catches_a_plain_list():
+    with pytest.raises(ExerciseError, match="dtype is a list"):
+        check.one_hot(lambda labels, k: one_hot_right(labels, k).tolist())
+
+
+def test_one_hot_catches_label_ids_instead_of_rows():
+    with pytest.raises(ExerciseError, match="one-hot labels are a matrix"):
+        check.one_hot(lambda labels, k: np.asarray(labels, dtype=np.float32))
+
+
+def test_one_hot_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.one_hot(stub)
+
+
+# ---- Exercise 6.3: the memory of a float32 dataset -----------------------------------------
+
+
+def test_memory_accepts_the_right_answer(capsys):
+    check.dataset_bytes(lambda n, size, channels=3: n * size * size * channels * 4)
+    assert "Exercise 6.3: correct" in capsys.readouterr().out
+
+
+def test_memory_accepts_numpy_nbytes(capsys):
+    check.dataset_bytes(lambda n, size, channels=3: np.zeros((1, size, size, channels), np.float32).nbytes * n)
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, named", [
+    (lambda n, s, c: n * s * s * 4, "colour channels are missing"),
+    (lambda n, s, c: n * s * s * c, "one byte per number"),
+    (lambda n, s, c: n * s * s * c * 8, "8 bytes per number"),
+    (lambda n, s, c: n * s * c * 4, "you multiplied by 128 once"),
+    (lambda n, s, c: n * s * s * c * 32, "bits, not bytes"),
+    (lambda n, s, c: n * s * s * c * 4 / 2**20, "not megabytes"),
+    (lambda n, s, c: n * s * s * c * 4 / 1e9, "not gigabytes"),
+    (lambda n, s, c: s * s * c * 4, "memory of one image; there are 1000"),
+], ids=["no-channels", "uint8", "float64", "size-once", "bits", "megabytes", "gigabytes", "one-image"])
+def test_memory_names_the_mistake(wrong, named):
+    with pytest.raises(ExerciseError, match=named):
+        check.dataset_bytes(wrong)
+
+
+def test_memory_catches_hard_coded_three_channels():
+    with pytest.raises(ExerciseError, match="channels=1: use the argument"):
+        check.dataset_bytes(lambda n, s, c: n * s * s * 3 * 4)
+
+
+def test_memory_catches_a_string():
+    with pytest.raises(ExerciseError, match="return a number of bytes"):
+        check.dataset_bytes(lambda n, s, c: f"{n * s * s * c * 4} bytes")
+
+
+def test_memory_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.dataset_bytes(stub)
+
+
+# ---- Exercise 6.4: a stratified split ------------------------------------------------------
+
+
+def split_right(labels, validation_fraction=0.2, seed=0):
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    validation = []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        validation += members[:round(len(members) * validation_fraction)].tolist()
+    validation = np.sort(validation).astype(np.int64)
+    return np.setdiff1d(np.arange(len(labels)), validation), validation
+
+
+def test_split_accepts_the_right_answer(capsys):
+    check.stratified_split(split_right)
+    assert "Exercise 6.4: correct" in capsys.readouterr().out
+
+
+def test_split_accepts_the_course_helper(capsys):
+    check.stratified_split(data.split_indices)
+    assert "correct" in capsys.readouterr().out
+
+
+def test_split_accepts_lists(capsys):
+    check.stratified_split(lambda labels, f, seed: tuple(a.tolist() for a in split_right(labels, f, seed)))
+    assert "correct" in capsys.readouterr().out
+
+
+def test_split_catches_a_split_that_ignores_the_classes():
+    def not_stratified(labels, fraction, seed):
+        order = np.random.default_rng(seed).permutation(len(labels))
+        n_val = sum(round(np.sum(labels == c) * fraction) for c in np.unique(labels))
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    with pytest.raises(ExerciseError, match="split each class separately"):
+        check.stratified_split(not_stratified)
+
+
+def test_split_catches_overlap():
+    def overlapping(labels, fraction, seed):
+        train, val = split_right(labels, fraction, seed)
+        return np.arange(len(labels)), val
+
+    with pytest.raises(ExerciseError, match="in both sets"):
+        check.stratified_split(overlapping)
+
+
+def test_split_catches_lost_indices():
+    def loses_some(labels, fraction, seed):
+        train, val = split_right(labels, fraction, seed)
+        return train[:-3], val
+
+    with pytest.raises(ExerciseError, match="in neither set"):
+        check.stratified_split(loses_some)
+
+
+def test_split_catches_swapped_sets():
+    with pytest.raises(ExerciseError, match="swapped"):
+        check.stratified_split(lambda labels, f, seed: split_right(labels, f, seed)[::-1])
+
+
+def test_split_catches_truncation_instead_of_rounding():
+    def truncating(labels, fraction, seed):
+        rng = np.random.default_rng(seed)
+        val = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:int(np.sum(labels == c) * fraction)]
+                              for c in np.unique(labels)])
+        return np.setdiff1d(np.arange(len(labels)), val), np.sort(val)
+
+    with pytest.raises(ExerciseError, match="int\\(\\) cuts 3.9 down to 3"):
+        check.stratified_split(truncating)
+
+
+def test_split_catches_an_unseeded_generator():
+    def unseeded(labels, fraction, seed):
+        return split_right(labels, fraction, int.from_bytes(os.urandom(4), "little"))
+
+    with pytest.raises(ExerciseError, match="two calls with seed=0 gave different"):
+        check.stratified_split(unseeded)
+
+
+def test_split_catches_a_seed_that_changes_nothing():
+    with pytest.raises(ExerciseError, match="all gave the same validation set"):
+        check.stratified_split(lambda labels, f, seed: split_right(labels, f, 0))
+
+
+def test_split_catches_a_boolean_mask():
+    def mask(labels, fraction, seed):
+        train, val = split_right(labels, fraction, seed)
+        is_val = np.isin(np.arange(len(labels)), val)
+        return ~is_val, is_val
+
+    with pytest.raises(ExerciseError, match="a mask"):
+        check.stratified_split(mask)
+
+
+def test_split_catches_returning_labels_instead_of_positions():
+    def label_values(labels, fraction, seed):
+        train, val = split_right(labels, fraction, seed)
+        return labels[train] + 100, labels[val] + 100
+
+    with pytest.raises(ExerciseError, match="return positions"):
+        check.stratified_split(label_values)
+
+
+def test_split_catches_shuffling_the_callers_labels():
+    def in_place(labels, fraction, seed):
+        result = split_right(labels, fraction, seed)
+        np.random.default_rng(seed).shuffle(labels)
+        return result
+
+    with pytest.raises(ExerciseError, match="changed the labels"):
+        check.stratified_split(in_place)
+
+
+def test_split_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError) as error:
+        check.stratified_split(stub)
+    assert NOT_WRITTEN in str(error.value)
+    assert "Hint" not in str(error.value)
+
+
+# ---- the rules the checkers compare with ---------------------------------------------------
+
+
+def test_expected_counts_round_each_class():
+    labels = np.repeat([0, 1, 2], [7, 13, 500])
+    assert check.expected_validation_counts(labels, 0.3) == {0: 2, 1: 4, 2: 150}
+
+
+def test_float32_bytes_of_the_tutorial_image():
+    assert check.float32_bytes(1, 128, 3) == 196_608
+    assert check.float32_bytes(25_000, 128, 3) == 4_915_200_000
