@@ -1,0 +1,474 @@
+"""Tests of helpers.train: the run folder, checkpoints written atomically, resume after a kill,
+the same numbers for the same seed, the recipes, early stopping, MirroredStrategy over two
+logical CPUs, and one-line refusals.
+
+Everything trains a tiny network (tests/_tiny_datasets.TINY_CONFIG) on 3 classes of coloured
+shapes, 32x32 pixels, 12 per class, for 1 to 3 epochs: a few seconds per run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import _imagefactory as factory
+import _tiny_datasets as tiny
+from helpers import data, images, model as M
+from helpers import train as T
+from helpers.data import DatasetError, SkippedImageWarning
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+CLASSES = list(tiny.CLASSES)
+
+# Keras's .keras writer turns TensorFlow variables into numpy arrays with np.array(variable),
+# which numpy 2 warns about (TensorFlow's __array__ has no copy keyword); nothing of ours.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
+def quick(**changes):
+    """The keyword arguments of a quick training run, with changes."""
+    return {"config": tiny.TINY_CONFIG, "epochs": 2, "batch_size": 8, "learning_rate": 1e-2,
+            "verbose": 0, **changes}
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory) -> Path:
+    """12 images per class, plus one file that is no image (skipped with a warning)."""
+    root = tiny.make_shapes(tmp_path_factory.mktemp("data") / "shapes")
+    factory.write_text(root / "circles" / "broken.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_run(shapes, tmp_path_factory) -> T.TrainingResult:
+    out = tmp_path_factory.mktemp("runs") / "first"
+    with pytest.warns(SkippedImageWarning, match="broken.png"):
+        return T.train(shapes, out, **quick())
+
+
+def validation_arrays(folder: Path, seed: int = 0) -> data.Arrays:
+    """The validation images of a run with --val-split 0.2, loaded the tutorial's way."""
+    usable = data.scan(folder).file_list()
+    return data.load_numpy(data.split(usable, 0.2, seed)[1], tiny.SIZE)
+
+
+# ---- the run folder ----------------------------------------------------------------------------
+
+
+def test_run_folder_holds_everything_prediction_needs(first_run):
+    out = first_run.run_dir
+    for name in ("run.json", "model.keras", "last.keras", "history.json", "state.json"):
+        assert (out / name).is_file(), name
+    assert not list(out.glob(".*tmp*")), "no temporary file is left behind"
+    info = json.loads((out / "run.json").read_text())
+    assert info["class_names"] == CLASSES
+    assert info["image_size"] == tiny.SIZE
+    assert info["preprocessing"] == T.PREPROCESSING
+    assert info["model_config"] == {**tiny.TINY_CONFIG.to_dict(), "num_classes": 3}
+    assert M.ModelConfig.from_dict(info["model_config"]).num_classes == 3
+    assert info["seed"] == 0 and info["recipe"]["name"] == "original"
+    assert info["data"]["training_images"] == {"circles": 10, "squares": 10, "triangles": 10}
+    assert info["data"]["validation_images"] == {"circles": 2, "squares": 2, "triangles": 2}
+    assert info["status"] == "finished" and info["result"]["epochs_done"] == 2
+    assert info["result"]["training_seconds"] > 0
+
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)
+    probabilities = model(np.zeros((1, tiny.SIZE, tiny.SIZE, 3), np.float32)).numpy()
+    assert probabilities.shape == (1, 3) and np.isclose(probabilities.sum(), 1, atol=1e-5)
+
+
+def test_history_has_every_epoch_with_the_metrics_and_images_per_second(first_run):
+    history = json.loads((first_run.run_dir / "history.json").read_text())
+    assert history == first_run.history
+    assert history["epoch"] == [1, 2]
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate",
+                "train_seconds", "images_per_second"):
+        assert len(history[key]) == 2, key
+    assert all(0 <= a <= 1 for a in history["accuracy"] + history["val_accuracy"])
+    assert all(speed > 0 for speed in history["images_per_second"])
+    assert history["learning_rate"] == pytest.approx([1e-2, 1e-2])
+    assert T.read_history(first_run.run_dir) == history
+
+
+def test_last_checkpoint_holds_the_optimizer_state(first_run):
+    last = keras.models.load_model(first_run.run_dir / "last.keras", safe_mode=True)
+    steps_per_epoch = math.ceil(30 / 8)
+    assert int(last.optimizer.iterations) == 2 * steps_per_epoch
+    for saved, live in zip(last.optimizer.variables, first_run.model.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(saved), np.asarray(live))
+
+
+def test_model_keras_is_the_epoch_with_the_lowest_validation_loss(first_run, shapes):
+    history = first_run.history
+    best = int(np.argmin(history["val_loss"]))
+    assert first_run.best_epoch == best + 1
+    # The validation images as the tutorial's numpy loader reads them (images.preprocess):
+    # the best model's loss on them is the loss recorded for its epoch by the tf.data pipeline.
+    validation = validation_arrays(shapes)
+    model = keras.models.load_model(first_run.run_dir / "model.keras", safe_mode=True)
+    loss = keras.losses.CategoricalCrossentropy()(validation.labels, model(validation.images))
+    assert float(loss) == pytest.approx(history["val_loss"][best], rel=1e-4)
+
+
+def test_same_seed_and_data_give_the_same_metrics(first_run, shapes, tmp_path):
+    with pytest.warns(SkippedImageWarning):
+        again = T.train(shapes, tmp_path / "again", **quick())
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert again.history[key] == pytest.approx(first_run.history[key], rel=1e-5, abs=1e-6), key
+
+
+def test_training_pipeline_does_not_augment_the_images(first_run, monkeypatch, shapes, tmp_path):
+    """The model carries its augmentation; the tf.data pipeline must not add a second one."""
+    calls = []
+    monkeypatch.setattr(data, "make_augmenter", lambda *a, **k: calls.append(1))
+    seen = {}
+    real_make_dataset = data.make_dataset
+
+    def spy(files, *args, **kwargs):
+        seen.setdefault("augment", []).append(kwargs.get("augment"))
+        return real_make_dataset(files, *args, **kwargs)
+
+    monkeypatch.setattr(data, "make_dataset", spy)
+    with pytest.warns(SkippedImageWarning):
+        T.train(shapes, tmp_path / "run", **quick(epochs=1))
+    assert calls == [] and seen["augment"][0] is False
+
+
+# ---- the recipes -------------------------------------------------------------------------------
+
+
+def test_original_recipe_is_the_tutorials():
+    recipe = T.RECIPES["original"]
+    assert recipe.config == M.ORIGINAL and recipe.image_size == 128
+    assert (recipe.optimizer, recipe.learning_rate, recipe.schedule, recipe.batch_size) == (
+        "adam", 1e-4, "constant", 32)
+    optimizer = T.make_optimizer(recipe, 1e-4, total_steps=100)
+    assert isinstance(optimizer, keras.optimizers.Adam)
+    assert float(optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_improved_recipe_is_adamw_with_cosine_decay():
+    recipe = T.RECIPES["improved"]
+    assert recipe.config == M.IMPROVED and recipe.image_size == 80
+    assert (recipe.optimizer, recipe.learning_rate, recipe.schedule, recipe.weight_decay,
+            recipe.epochs, recipe.batch_size) == ("adamw", 2e-3, "cosine", 1e-2, 50, 32)
+    optimizer = T.make_optimizer(recipe, 2e-3, total_steps=100)
+    assert isinstance(optimizer, keras.optimizers.AdamW)
+    assert optimizer.weight_decay == pytest.approx(1e-2)
+    schedule = optimizer._learning_rate  # the schedule object: lr(step)
+    for step, expected in ((0, 2e-3), (50, 1e-3), (100, 0.0)):
+        assert float(schedule(step)) == pytest.approx(expected, abs=1e-9)
+    assert "cosine" in recipe.describe() and "weight decay 0.01" in recipe.describe()
+
+
+def test_improved_recipe_trains_with_its_schedule_and_in_model_augmentation(shapes, tmp_path):
+    config = dataclasses.replace(tiny.TINY_CONFIG, batch_norm=True, augment=True)
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(shapes, tmp_path / "improved", recipe="improved",
+                         **quick(config=config, learning_rate=None))
+    info = T.read_run(result.run_dir)
+    assert info["recipe"]["optimizer"] == "adamw" and info["recipe"]["schedule"] == "cosine"
+    assert info["model_config"]["augment"] is True
+    # 4 steps an epoch, 8 in all: after epoch 1 the cosine is half way down, after epoch 2 at 0.
+    assert result.history["learning_rate"] == pytest.approx([1e-3, 0.0], abs=1e-9)
+    model = keras.models.load_model(result.run_dir / "model.keras", safe_mode=True)
+    assert "augmentation" in [layer.name for layer in model.layers]
+
+
+def test_recipe_defaults_apply_unless_given(shapes, tmp_path):
+    settings = T._new_settings(shapes, None, None, T.RECIPES["improved"], None, None, None,
+                               None, None, None, None)
+    assert (settings["image_size"], settings["learning_rate"], settings["epochs"],
+            settings["batch_size"], settings["seed"], settings["val_split"]) == (80, 2e-3, 50, 32, 0, 0.2)
+    settings = T._new_settings(shapes, None, 0.3, T.RECIPES["original"], 3, 64, 16, 1e-3, 7, None,
+                               None)
+    assert (settings["image_size"], settings["learning_rate"], settings["epochs"],
+            settings["batch_size"], settings["seed"], settings["val_split"]) == (64, 1e-3, 3, 16, 7, 0.3)
+
+
+# ---- writing files atomically -------------------------------------------------------------------
+
+
+def test_a_crash_while_saving_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch):
+    model = M.build_model(tiny.TINY_CONFIG, seed=0)
+    path = tmp_path / "last.keras"
+    T.save_model_atomically(model, path)
+    before = path.read_bytes()
+
+    def crash_halfway(self, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keras.Model, "save", crash_halfway)
+    with pytest.raises(OSError, match="disk full"):
+        T.save_model_atomically(model, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.keras"]
+    monkeypatch.undo()
+    keras.models.load_model(path, safe_mode=True)
+
+
+def test_json_is_written_atomically(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    T.write_json_atomically(path, {"epochs_done": 1})
+    monkeypatch.setattr(json, "dump", lambda *a, **k: (_ for _ in ()).throw(OSError("killed")))
+    with pytest.raises(OSError):
+        T.write_json_atomically(path, {"epochs_done": 2})
+    assert json.loads(path.read_text()) == {"epochs_done": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_resume_takes_the_state_that_matches_last_keras(tmp_path):
+    """A crash between replacing last.keras and committing state.json leaves the epoch's state
+    in state.json.next: resume takes whichever state has the optimizer step count of last.keras."""
+    committed = {"epochs_done": 1, "optimizer_iterations": 4, "history": {"epoch": [1]}}
+    journal = {"epochs_done": 2, "optimizer_iterations": 8, "history": {"epoch": [1, 2]}}
+    T.write_json_atomically(tmp_path / "state.json", committed)
+    T.write_json_atomically(tmp_path / "state.json.next", journal)
+    assert T._resume_state(tmp_path, 4) == committed  # crash before last.keras was replaced
+    with pytest.raises(T.RunError, match="matches no saved state"):
+        T._resume_state(tmp_path, 5)
+    assert T._resume_state(tmp_path, 8) == journal  # after: the journal is committed now
+    assert json.loads((tmp_path / "state.json").read_text()) == journal
+    assert not (tmp_path / "state.json.next").exists()
+    assert json.loads((tmp_path / "history.json").read_text()) == {"epoch": [1, 2]}
+
+
+# ---- early stopping ---------------------------------------------------------------------------
+
+
+def test_early_stopping_ends_the_run_and_resume_leaves_it_finished(shapes, tmp_path, capsys):
+    # A learning rate of 1e-30 leaves the weights as they are: the validation loss never goes
+    # down again, so patience 1 stops the run after its second epoch.
+    out = tmp_path / "stopped"
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(shapes, out, early_stopping=1, **quick(epochs=5, learning_rate=1e-30))
+    assert result.stopped_early and result.history["epoch"] == [1, 2]
+    assert T.read_run(out)["status"] == "stopped early"
+    with pytest.warns(SkippedImageWarning):
+        again = T.train(None, out, resume=True, verbose=2)
+    assert "already finished (2 epochs, stopped early)" in capsys.readouterr().out
+    assert again.history["epoch"] == [1, 2]
+
+
+def test_resumed_early_stopping_keeps_its_patience():
+    stopper = T.ResumableEarlyStopping(patience=3, wait=2, best=0.5)
+    stopper.on_train_begin()
+    assert (stopper.wait, stopper.best) == (2, 0.5)
+
+
+# ---- refusals ----------------------------------------------------------------------------------
+
+
+def one_class_of_single_images(root: Path) -> Path:
+    for name in ("cats", "dogs"):
+        factory.write_png(root / name / f"{name}.png")
+    return root
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", r"nowhere: no such folder"),
+    ("one class", r"at least 2 classes"),
+    ("no usable image", r"class 'dogs' has no usable image"),
+    ("empty split", r"leaves no validation image"),
+    ("other classes", r"are not the training classes \(circles, squares, triangles\): no triangles; birds unknown"),
+    ("strict", r"strict mode: 1 unusable image file"),
+    ("taken", r"already holds a run; continue it with --resume"),
+    ("nothing to resume", r"not a run folder \(no run.json\)"),
+    ("no train", None),
+])
+def test_refusals_are_one_line_with_exit_status_2(case, message, shapes, first_run, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["--train", str(shapes), "--out", str(out), "--epochs", "1"]
+    if case == "missing":
+        args[1] = str(tmp_path / "nowhere")
+    elif case == "one class":
+        factory.write_png(tmp_path / "one" / "cats" / "a.png")
+        args[1] = str(tmp_path / "one")
+    elif case == "no usable image":
+        factory.write_png(tmp_path / "bad" / "cats" / "a.png")
+        factory.write_empty(tmp_path / "bad" / "dogs" / "b.jpg")
+        args[1] = str(tmp_path / "bad")
+    elif case == "empty split":
+        args[1] = str(one_class_of_single_images(tmp_path / "single"))
+    elif case == "other classes":
+        tiny.make_shapes(tmp_path / "val", per_class=1, classes=("birds", "circles", "squares"))
+        args += ["--val", str(tmp_path / "val")]
+    elif case == "strict":
+        args += ["--strict"]
+    elif case == "taken":
+        args[3] = str(first_run.run_dir)
+    elif case == "nothing to resume":
+        out.mkdir()
+        args = ["--out", str(out), "--resume"]
+    elif case == "no train":
+        args = ["--out", str(out)]
+    if message is None:  # argparse: the usage and one error line
+        with pytest.raises(SystemExit) as exit_:
+            T.main(args)
+        assert exit_.value.code == 2 and "--train DIR is needed" in capsys.readouterr().err
+        return
+    assert T.main(args) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "Traceback" not in err, err
+    assert re.search(message, lines[-1]), lines[-1]
+    assert not (out / "run.json").exists()
+
+
+def test_resume_refuses_other_settings(first_run):
+    with pytest.raises(T.RunError, match="not with epochs 5; start a new run"):
+        T.train(None, first_run.run_dir, resume=True, epochs=5)
+
+
+def test_tensorboard_without_its_package_is_a_clear_refusal(shapes, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    with pytest.raises(T.RunError, match="needs the tensorboard package: pip install tensorboard"):
+        T.train(shapes, tmp_path / "run", tensorboard=True, **quick())
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("tensorboard") is None,
+                    reason="tensorboard is not installed")
+def test_tensorboard_logs_are_written(shapes, tmp_path):
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(shapes, tmp_path / "run", tensorboard=True, **quick(epochs=1))
+    assert list((result.run_dir / "logs").rglob("events.out.tfevents.*"))
+
+
+def test_bad_arguments_are_value_errors(shapes, tmp_path):
+    with pytest.raises(ValueError, match="epochs must be a whole number of at least 1"):
+        T.train(shapes, tmp_path / "run", epochs=0)
+    with pytest.raises(ValueError, match="val_split must be in"):
+        T.train(shapes, tmp_path / "run", val_split=1.5)
+    with pytest.raises(ValueError, match="recipe must be one of original, improved"):
+        T.train(shapes, tmp_path / "run", recipe="better")
+
+
+# ---- in other processes: a kill and a resume, no traceback, MirroredStrategy -----------------
+
+
+def run_python(code: str, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=timeout)
+
+
+SLOW_RUN = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, sys.argv[3])
+    import keras
+    import _tiny_datasets as tiny
+    from helpers import train as T
+
+    class SlowFromEpochTwo(keras.callbacks.Callback):
+        '''Half a second a batch from the second epoch on: time to kill the run mid-epoch.'''
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch >= 1:
+                time.sleep(0.5)
+
+    T.train(sys.argv[1], sys.argv[2], config=tiny.TINY_CONFIG, epochs=3, batch_size=8,
+            learning_rate=1e-2, verbose=2, callbacks=[SlowFromEpochTwo()])
+""")
+
+
+def test_a_killed_run_resumes_after_its_last_finished_epoch(shapes, tmp_path):
+    out = tmp_path / "killed"
+    log = tmp_path / "killed.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, "-c", SLOW_RUN, str(shapes), str(out), str(TESTS)],
+                                   cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while not (out / "state.json").exists():  # the first epoch is committed
+            assert process.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "no checkpoint after 180 s"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    before = json.loads((out / "state.json").read_text())
+    assert before["epochs_done"] == 1
+
+    finished = subprocess.run([sys.executable, "-m", "helpers.train", "--out", str(out), "--resume"],
+                              capture_output=True, text=True, cwd=REPO, timeout=240)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "resuming" in finished.stdout and "after epoch 1 of 3" in finished.stdout
+    assert "Epoch 2/3" in finished.stdout and "Epoch 3/3" in finished.stdout
+    assert "Epoch 1/3" not in finished.stdout
+    # Not a terminal: one line per epoch with the training and validation numbers, no bar.
+    epoch_lines = [line for line in finished.stdout.splitlines() if "val_loss:" in line]
+    assert len(epoch_lines) == 2 and all("accuracy" in line and "val_accuracy" in line
+                                         for line in epoch_lines)
+    assert "━" not in finished.stdout
+    history = json.loads((out / "history.json").read_text())
+    assert history["epoch"] == [1, 2, 3]
+    assert history["loss"][0] == before["history"]["loss"][0]
+    last = keras.models.load_model(out / "last.keras", safe_mode=True)
+    assert int(last.optimizer.iterations) == 3 * math.ceil(30 / 8)
+    info = T.read_run(out)
+    assert info["status"] == "finished" and [s["from_epoch"] for s in info["sessions"]] == [1, 2]
+    assert not list(out.glob(".*tmp*"))
+
+
+def test_command_line_refusal_has_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "helpers.train", "--train",
+                             str(tmp_path / "nowhere"), "--out", str(tmp_path / "run")],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"error: {tmp_path / 'nowhere'}: no such folder"
+
+
+MIRRORED = textwrap.dedent("""
+    import json, sys
+    import keras
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    sys.path.insert(0, sys.argv[3])
+    import _tiny_datasets as tiny
+    from helpers import train as T
+
+    result = T.train(sys.argv[1], sys.argv[2], config=tiny.TINY_CONFIG, epochs=1, batch_size=8,
+                     learning_rate=1e-2, verbose=0, strategy=strategy)
+    variable = result.model.trainable_variables[0]
+    print(json.dumps({"replicas": strategy.num_replicas_in_sync,
+                      "variable": type(variable.value).__name__,
+                      "steps": int(keras.ops.convert_to_numpy(result.model.optimizer.iterations)),
+                      "epochs": result.history["epoch"]}))
+""")
+
+
+def test_training_under_mirrored_strategy_on_two_logical_cpus(shapes, tmp_path):
+    out = tmp_path / "mirrored"
+    result = run_python(MIRRORED, str(shapes), str(out), str(TESTS))
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert "Mirrored" in report["variable"]
+    assert report["steps"] == math.ceil(30 / 8) and report["epochs"] == [1]
+    model = keras.models.load_model(out / "model.keras", safe_mode=True)  # no strategy needed
+    assert model(np.zeros((2, tiny.SIZE, tiny.SIZE, 3), np.float32)).shape == (2, 3)
