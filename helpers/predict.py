@@ -1,0 +1,234 @@
+"""Predicting the class of photos with a trained run (notebook 09).
+
+From the command line::
+
+    python -m helpers.predict --model RUN_DIR IMAGE_OR_DIR... [--json]
+
+prints, for each image, its path, the predicted class and the probability of every class::
+
+    my_cat.jpg: cats  [cats 0.994, dogs 0.006]
+
+A folder stands for its image files, sorted by name, those of its sub-folders included;
+hidden files, operating-system junk and files whose name is not an image's are left out, by
+the rules of ``helpers.data``. A missing, unreadable or non-image file gets one line on stderr
+naming it (``error: notes.txt: not an image``), the other images are still predicted, and
+the exit status is then 1. The run folder says everything else: the class names, the image
+size and the preprocessing (``run.json``) and the model (``model.keras``, the best epoch),
+which loads in Keras's safe mode (no code in the file is ever run).
+
+In a notebook::
+
+    predictions = predict_files("runs/first", ["my_cat.jpg"])
+    predictions[0].class_name, predictions[0].probabilities     # "cats", array([0.994, 0.006])
+
+Every image is prepared by ``helpers.images.load_for_model`` with the run's image size:
+the very function the training pipeline's images went through (``read_rgb``, ``resize``,
+``/ 255``), so the network sees a photo at prediction time exactly as it saw photos in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from helpers import data, images
+from helpers.train import MODEL_FILE, PREPROCESSING, RunError, read_run
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trained run, ready to predict: its folder, model, class names and image size."""
+
+    run_dir: Path
+    model: keras.Model
+    class_names: tuple[str, ...]
+    image_size: int
+    info: dict[str, Any]
+
+
+def load_run(run_dir: str | os.PathLike) -> Run:
+    """Load ``run_dir/model.keras`` in safe mode, with the class names and image size of its run.json.
+
+    Raises :class:`helpers.train.RunError` (one line) when the folder is no run, has no model yet,
+    or was trained with a preprocessing that this code does not do.
+    """
+    run_dir = Path(run_dir)
+    info = read_run(run_dir)
+    preprocessing = info["preprocessing"]
+    if (preprocessing.get("function"), preprocessing.get("version")) != (
+            PREPROCESSING["function"], PREPROCESSING["version"]):
+        raise RunError(f"{run_dir}: trained with preprocessing {preprocessing.get('function')} "
+                       f"version {preprocessing.get('version')}, but this code prepares images with "
+                       f"{PREPROCESSING['function']} version {PREPROCESSING['version']}")
+    path = run_dir / MODEL_FILE
+    if not path.is_file():
+        raise RunError(f"{run_dir}: no {MODEL_FILE} yet (the run has not finished an epoch)")
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as error:  # a broken or foreign file: say which, in one line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RunError(f"{path}: cannot be loaded ({first})") from None
+    class_names = tuple(info["class_names"])
+    size = int(info["image_size"])
+    expected_in, expected_out = (None, size, size, 3), (None, len(class_names))
+    if tuple(model.input_shape) != expected_in or tuple(model.output_shape) != expected_out:
+        raise RunError(f"{path}: takes {model.input_shape} and gives {model.output_shape}, but "
+                       f"run.json says {size}x{size} images and {len(class_names)} classes")
+    return Run(run_dir, model, class_names, size, info)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The prediction for one file, or why there is none.
+
+    probabilities: (num_classes,) float32 in [0, 1] summing to 1, in the order of
+    ``class_names``; None when the file could not be used, and ``error`` then says why.
+    """
+
+    path: Path
+    class_names: tuple[str, ...]
+    probabilities: np.ndarray | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def label(self) -> int | None:
+        """The index of the most probable class."""
+        return None if self.probabilities is None else int(np.argmax(self.probabilities))
+
+    @property
+    def class_name(self) -> str | None:
+        """The most probable class ("cats")."""
+        return None if self.label is None else self.class_names[self.label]
+
+    @property
+    def probability(self) -> float | None:
+        """The probability of the predicted class."""
+        return None if self.label is None else float(self.probabilities[self.label])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "class": self.class_name,
+                "probabilities": None if self.probabilities is None else {
+                    name: round(float(p), 6) for name, p in zip(self.class_names, self.probabilities)},
+                "error": self.error}
+
+    def __str__(self) -> str:
+        if not self.ok:
+            return f"{self.path}: error: {self.error}"
+        every = ", ".join(f"{name} {p:.3f}" for name, p in zip(self.class_names, self.probabilities))
+        return f"{self.path}: {self.class_name}  [{every}]"
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str | None]]:
+    """Each argument as ``(file, None)``, a folder as its image files (sorted, sub-folders
+    after the files, junk and non-image names left out, as ``helpers.data`` lists a class
+    folder), and ``(folder, "no image files")`` for a folder without any."""
+    expanded: list[tuple[Path, str | None]] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            expanded.append((path, None))  # a missing or bad file shows when it is read
+            continue
+        found = _images_in(path)
+        expanded += [(file, None) for file in found] or [(path, "no image files in this folder")]
+    return expanded
+
+
+def _images_in(folder: Path) -> list[Path]:
+    listing = data.list_class_folder(folder)
+    return listing.images + [file for nested in listing.nested for file in _images_in(nested)]
+
+
+def _load(path: Path, image_size: int) -> tuple[np.ndarray | None, str | None]:
+    """``images.load_for_model`` that reports instead of raising: (image, None) or (None, why)."""
+    try:
+        return images.load_for_model(path, image_size), None
+    except FileNotFoundError:
+        return None, "no such file"
+    except images.UnreadableImageError as error:
+        return None, error.reason + (f" ({error.detail})" if error.detail else "")
+    except OSError as error:
+        return None, f"cannot be opened ({error.strerror or error})"
+
+
+def predict_batch(model: keras.Model, batch: np.ndarray, tta: bool = False) -> np.ndarray:
+    """Probabilities (n, num_classes) for prepared images (n, size, size, 3) in [0, 1].
+
+    ``tta`` (test-time augmentation): average the probabilities of each image and of its mirror
+    image (flipped left-right), the one change the training augmentation always includes.
+    """
+    probabilities = np.asarray(model(batch, training=False))
+    if tta:
+        mirrored = np.ascontiguousarray(batch[:, :, ::-1, :])  # (batch, height, WIDTH, channels)
+        probabilities = (probabilities + np.asarray(model(mirrored, training=False))) / 2
+    return probabilities
+
+
+def predict_files(run: str | os.PathLike | Run, paths: Iterable[str | os.PathLike], *,
+                  batch_size: int = 32, tta: bool = False) -> list[Prediction]:
+    """Predict the class of each image file (folders stand for their image files).
+
+    ``run``: a run folder or a :class:`Run` from :func:`load_run`. Returns one
+    :class:`Prediction` per file, in order; a file that cannot be used gets one whose ``error``
+    says why (``ok`` is False), and the others are predicted all the same. Images are prepared
+    with ``helpers.images.load_for_model(path, run.image_size)`` and go through the network
+    ``batch_size`` at a time.
+    """
+    run = run if isinstance(run, Run) else load_run(run)
+    expanded = expand_paths(paths)
+    predictions: list[Prediction] = []
+    for start in range(0, len(expanded), batch_size):
+        chunk = expanded[start:start + batch_size]
+        loaded = [(path, *_load(path, run.image_size)) if why is None else (path, None, why)
+                  for path, why in chunk]
+        good = [image for _, image, _ in loaded if image is not None]
+        probabilities = iter(predict_batch(run.model, np.stack(good), tta) if good else [])
+        for path, image, why in loaded:
+            predictions.append(Prediction(path, run.class_names,
+                                          None if image is None else next(probabilities), why))
+    return predictions
+
+
+# ---- command line -----------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.predict",
+        description="Predict the class of photos with a model trained by python -m helpers.train.")
+    parser.add_argument("--model", type=Path, required=True, metavar="RUN_DIR",
+                        help="the run folder (holding model.keras and run.json)")
+    parser.add_argument("paths", nargs="+", metavar="IMAGE_OR_DIR",
+                        help="image files, or folders of them")
+    parser.add_argument("--json", action="store_true", help="print the predictions as JSON")
+    args = parser.parse_args(argv)
+    try:
+        run = load_run(args.model)
+    except RunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    predictions = predict_files(run, args.paths)
+    for prediction in predictions:  # in the order of the arguments, errors on stderr
+        if not prediction.ok:
+            print(f"error: {prediction.path}: {prediction.error}", file=sys.stderr, flush=True)
+        elif not args.json:
+            print(prediction, flush=True)
+    if args.json:
+        print(json.dumps({"model": str(args.model), "class_names": list(run.class_names),
+                          "predictions": [p.to_dict() for p in predictions]}, indent=1))
+    return 0 if all(p.ok for p in predictions) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
