@@ -56,7 +56,7 @@ class Run:
 
 
 def load_run(run_dir: str | os.PathLike) -> Run:
-    """Load ``run_dir/model.keras`` in safe mode, with the class names and image size of its run.json.
+    """Load ``run_dir/model.keras`` in safe mode, with the class names and image size of run.json.
 
     Raises :class:`helpers.train.RunError` (one line) when the folder is no run, has no model yet,
     or was trained with a preprocessing that this code does not do.
@@ -67,8 +67,8 @@ def load_run(run_dir: str | os.PathLike) -> Run:
     if (preprocessing.get("function"), preprocessing.get("version")) != (
             PREPROCESSING["function"], PREPROCESSING["version"]):
         raise RunError(f"{run_dir}: trained with preprocessing {preprocessing.get('function')} "
-                       f"version {preprocessing.get('version')}, but this code prepares images with "
-                       f"{PREPROCESSING['function']} version {PREPROCESSING['version']}")
+                       f"version {preprocessing.get('version')}, but this code prepares images "
+                       f"with {PREPROCESSING['function']} version {PREPROCESSING['version']}")
     path = run_dir / MODEL_FILE
     if not path.is_file():
         raise RunError(f"{run_dir}: no {MODEL_FILE} yet (the run has not finished an epoch)")
@@ -119,15 +119,16 @@ class Prediction:
         return None if self.label is None else float(self.probabilities[self.label])
 
     def to_dict(self) -> dict[str, Any]:
+        probabilities = None if self.probabilities is None else {
+            name: round(float(p), 6) for name, p in zip(self.class_names, self.probabilities)}
         return {"path": str(self.path), "class": self.class_name,
-                "probabilities": None if self.probabilities is None else {
-                    name: round(float(p), 6) for name, p in zip(self.class_names, self.probabilities)},
-                "error": self.error}
+                "probabilities": probabilities, "error": self.error}
 
     def __str__(self) -> str:
         if not self.ok:
             return f"{self.path}: error: {self.error}"
-        every = ", ".join(f"{name} {p:.3f}" for name, p in zip(self.class_names, self.probabilities))
+        every = ", ".join(f"{name} {p:.3f}"
+                          for name, p in zip(self.class_names, self.probabilities))
         return f"{self.path}: {self.class_name}  [{every}]"
 
 

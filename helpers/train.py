@@ -163,11 +163,13 @@ def get_recipe(name: str) -> Recipe:
     return RECIPES[name]
 
 
-def make_optimizer(recipe: Recipe, learning_rate: float, total_steps: int) -> keras.optimizers.Optimizer:
+def make_optimizer(recipe: Recipe, learning_rate: float,
+                   total_steps: int) -> keras.optimizers.Optimizer:
     """The recipe's optimizer; a cosine schedule runs over ``total_steps`` (epochs × batches)."""
     rate: Any = learning_rate
     if recipe.schedule == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1))
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate,
+                                                      decay_steps=max(total_steps, 1))
     if recipe.optimizer == "adamw":
         return keras.optimizers.AdamW(rate, weight_decay=recipe.weight_decay)
     return keras.optimizers.Adam(rate)
@@ -255,7 +257,7 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
 
 
 def read_history(run_dir: str | os.PathLike) -> dict[str, list]:
-    """The per-epoch metrics of a run (``history.json``), ready for ``plots.plot_training_history``."""
+    """The per-epoch metrics of a run (``history.json``) for ``plots.plot_training_history``."""
     path = Path(run_dir) / HISTORY_FILE
     try:
         return _read_json(path)
@@ -454,7 +456,9 @@ def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
 
 
 def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_size, batch_size,
-                  learning_rate, seed, early_stopping, config: ModelConfig | None) -> dict[str, Any]:
+                  learning_rate, seed, early_stopping,
+                  config: ModelConfig | None) -> dict[str, Any]:
+    """The settings of a new run: what is given, else the recipe's (and the seed 0)."""
     if train_dir is None:
         raise ValueError("train_dir is needed to start a run (only resume=True does without)")
     return {
@@ -487,7 +491,10 @@ def _resumed_settings(info: dict[str, Any], run_dir: Path, given: dict[str, Any]
         if name in ("train_dir", "val_dir"):
             value = str(Path(value).resolve())
         old = saved.get(name)
-        same = math.isclose(old, value) if isinstance(value, float) and old is not None else old == value
+        if isinstance(value, float) and old is not None:
+            same = math.isclose(old, value)
+        else:
+            same = old == value
         if not same:
             shown = "another network" if name == "config" else f"{name} {value}"
             raise RunError(f"{run_dir}: --resume continues the run as it was started, not with "
@@ -504,7 +511,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
           strategy: tf.distribute.Strategy | None = None,
           callbacks: Sequence[keras.callbacks.Callback] = (), verbose: int | None = None,
           cache: bool | None = None, deterministic: bool = True) -> TrainingResult:
-    """Train a recipe's network on ``train_dir`` (one sub-folder per class) into the run folder ``out``.
+    """Train a recipe's network on ``train_dir`` (one sub-folder per class) into run folder ``out``.
 
     - Validation: the images of ``val_dir`` (the same class folders), or else a stratified,
       seeded ``val_split`` of ``train_dir`` (default 0.2).
@@ -600,10 +607,12 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     val_ds = data.make_dataset(validation, size, batch, cache=cache, seed=seed)
     # Tell Keras how many batches one pass over the validation images makes (the scan above
     # left no unusable file to drop): it then never warns "your input ran out of data".
-    val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(validation) / batch)))
+    validation_batches = math.ceil(len(validation) / batch)
+    val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
     if strategy is not None:  # the file names are one tensor: shard the batches, not files
         options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        policy = tf.data.experimental.AutoShardPolicy.DATA
+        options.experimental_distribute.auto_shard_policy = policy
         train_ds, val_ds = train_ds.with_options(options), val_ds.with_options(options)
 
     # -- the model: new, or last.keras with its optimizer state
@@ -661,7 +670,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if resume:
             print(f"resuming {out} after epoch {state['epochs_done']} of {settings['epochs']}")
         else:
-            print(f"writing to {out}: model.keras (lowest validation loss), last.keras (every epoch)")
+            print(f"writing to {out}: model.keras (lowest validation loss), "
+                  "last.keras (every epoch)")
 
     # -- fit, with a checkpoint every epoch
     stopper = None
@@ -744,13 +754,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train", type=Path, metavar="DIR",
                         help="training images, one sub-folder per class (not needed with --resume)")
     val = parser.add_mutually_exclusive_group()
-    val.add_argument("--val", type=Path, metavar="DIR", help="validation images, same class folders")
+    val.add_argument("--val", type=Path, metavar="DIR",
+                     help="validation images, the same class folders")
     val.add_argument("--val-split", type=_number(float, 0, False, 1), metavar="F",
                      help="hold out this fraction of --train for validation (default 0.2)")
     parser.add_argument("--epochs", type=_number(int, 1, True), metavar="N",
                         help="default: the recipe's (original 40, improved 50)")
     parser.add_argument("--image-size", type=_number(int, 1, True), metavar="N",
-                        help="images are N x N pixels; default: the recipe's (original 128, improved 80)")
+                        help="images are N x N pixels; default: the recipe's "
+                             "(original 128, improved 80)")
     parser.add_argument("--batch-size", type=_number(int, 1, True), metavar="N", help="default: 32")
     parser.add_argument("--lr", type=_number(float, 0, False), metavar="LR",
                         help="learning rate (the peak of a schedule); default: the recipe's "

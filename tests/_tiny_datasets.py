@@ -23,12 +23,12 @@ SHAPES = ("circles", "squares", "triangles")
 SIZE = 32
 
 #: A network small enough to train two epochs in a few seconds.
-TINY_CONFIG = ModelConfig(image_size=SIZE, filters=(4, 8), dense_units=(16,), order="conv-relu-pool",
-                          initializer="he")
+TINY_CONFIG = ModelConfig(image_size=SIZE, filters=(4, 8), dense_units=(16,),
+                          order="conv-relu-pool", initializer="he")
 
 
 def shape_image(name: str, seed: int, size: int = SIZE) -> np.ndarray:
-    """An RGB uint8 (size, size, 3) picture of a shape in ``SHAPES`` (circles, squares, triangles)."""
+    """An RGB uint8 (size, size, 3) picture of ``name``: circles, squares or triangles."""
     rng = np.random.default_rng(seed)
     image = rng.integers(90, 150, size=(size, size, 3)).astype(np.uint8)
     colour = tuple(int(c) for c in CLASSES[name])
@@ -39,7 +39,8 @@ def shape_image(name: str, seed: int, size: int = SIZE) -> np.ndarray:
     elif name == "squares":
         cv2.rectangle(image, (cx - radius, cy - radius), (cx + radius, cy + radius), colour, -1)
     else:
-        points = np.array([[cx, cy - radius], [cx - radius, cy + radius], [cx + radius, cy + radius]])
+        points = np.array([[cx, cy - radius], [cx - radius, cy + radius],
+                           [cx + radius, cy + radius]])
         cv2.fillPoly(image, [points.astype(np.int32)], colour)
     return image
 
