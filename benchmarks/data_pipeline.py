@@ -37,7 +37,7 @@ LOADERS = ("numpy", "tf.data", "tf.data + augmentation")
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB (VmHWM; ru_maxrss where /proc is missing)."""
+    """This process's peak resident memory in MiB (VmHWM; ru_maxrss where /proc is missing)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -129,12 +129,12 @@ def main() -> None:
                     continue
                 row = {"n": n, **run_child(loader, folder, args.image_size, args.batch_size)}
                 print(f"{n:>6} {loader:<24} {row['images_per_s']:7.0f} images/s  "
-                      f"{row['peak_rss_mb']:7.0f} MB peak RSS  ({row['seconds']:.1f} s, "
+                      f"{row['peak_rss_mb']:7.0f} MiB peak RSS  ({row['seconds']:.1f} s, "
                       f"load average {os.getloadavg()[0]:.1f})", file=sys.stderr)
                 rows.append(row)
 
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)\n", file=sys.stderr)
-    print("| photos | loader | images/s | peak RSS (MB) | seconds |")
+    print("| photos | loader | images/s | peak RSS (MiB) | seconds |")
     print("| ---: | --- | ---: | ---: | ---: |")
     for row in rows:
         print(f"| {row['n']:,} | {row['loader']} | {row['images_per_s']:.0f} | {row['peak_rss_mb']:.0f} "
@@ -146,7 +146,7 @@ def main() -> None:
         memory_ok = pipeline_big["peak_rss_mb"] < 1536
         print(f"\ntarget at {pipeline_big['n']:,}: tf.data {pipeline_big['images_per_s']:.0f} images/s "
               f"{'>=' if rate_ok else '<'} numpy at 1,000 {numpy_1000['images_per_s']:.0f} images/s; "
-              f"peak {pipeline_big['peak_rss_mb']:.0f} MB {'<' if memory_ok else '>='} 1,536 MB: "
+              f"peak {pipeline_big['peak_rss_mb']:.0f} MiB {'<' if memory_ok else '>='} 1,536 MiB: "
               f"{'met' if rate_ok and memory_ok else 'NOT met'}")
 
 

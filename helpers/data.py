@@ -432,8 +432,9 @@ def load_numpy(files: FileList | str | os.PathLike, image_size: int = IMAGE_SIZE
     labels = [files.labels[i] for i in kept]
     for label, name in enumerate(files.class_names):
         if label not in labels:
-            raise DatasetError(f"class {name!r} has no usable image (all {files.labels.count(label)} "
-                               "of its files are unusable)")
+            count = files.labels.count(label)
+            why = "no files in this list" if count == 0 else f"all {count} of its files are unusable"
+            raise DatasetError(f"class {name!r} has no usable image ({why})")
     return Arrays(images[: len(kept)], one_hot(labels, len(files.class_names)),
                   [files.paths[i] for i in kept], list(files.class_names))
 

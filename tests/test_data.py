@@ -500,3 +500,16 @@ def test_cli_download_offline_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(datasets.REGISTRY, "mini", spec)
     code, _, err = run_main(capsys, "download", "mini", "--dest", str(tmp_path))
     assert code == 1 and err.startswith("error: cannot reach 127.0.0.1") and err.count("\n") == 1
+
+
+def test_a_class_missing_from_a_file_list_is_named_as_missing_not_unusable(tmp_path):
+    from PIL import Image
+
+    from helpers.data import DatasetError, FileList, load_numpy
+
+    photo = tmp_path / "cats" / "a.png"
+    photo.parent.mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(photo)
+    files = FileList((photo,), (0,), ("cats", "dogs"))
+    with pytest.raises(DatasetError, match=r"class 'dogs' has no usable image \(no files in this list\)"):
+        load_numpy(files, 8)
