@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.course-installed
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup data course quick lab test unit clean outputs
+.PHONY: help setup data course quick lab test unit clean outputs student site
 
 help:
 	@echo "make course   set up, get the data, execute every notebook (full parameters) into build/notebooks/"
@@ -16,6 +16,8 @@ help:
 	@echo "make test     set up, then unit tests + nbval + papermill on every notebook"
 	@echo "make data     download the cats-vs-dogs photos into data/ (or \$$COURSE_DATA_DIR) if missing"
 	@echo "make setup    only create .venv and install the course"
+	@echo "make student  student versions (solutions stubbed, outputs cleared) into build/student/"
+	@echo "make site     the course as HTML pages with an index into build/site/ (after make course: fresh outputs)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; $(PYTHON) is %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
@@ -58,3 +60,14 @@ NB ?= notebooks/*.ipynb
 outputs: data
 	env -u COURSE_QUICK $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=cnn-course --ExecutePreprocessor.timeout=3600 $(NB)
+
+# Student versions for instructors: solutions replaced by `raise NotImplementedError()`, hidden
+# tests removed, outputs cleared, plus a README.md for learners (tools/student.py).
+student: setup
+	$(PY) tools/student.py --out build/student
+
+# The course as HTML (nbconvert, lab template) with an index page (tools/site.py). Renders the
+# executed copies in build/notebooks/ where `make course` left current ones, else the committed
+# notebooks, which carry the outputs of a full run: run `make course` first for fresh pages.
+site: setup
+	$(PY) tools/site.py --out build/site
