@@ -513,3 +513,25 @@ def test_a_class_missing_from_a_file_list_is_named_as_missing_not_unusable(tmp_p
     files = FileList((photo,), (0,), ("cats", "dogs"))
     with pytest.raises(DatasetError, match=r"class 'dogs' has no usable image \(no files in this list\)"):
         load_numpy(files, 8)
+
+
+def test_link_subset_links_the_same_files_per_class_for_the_same_seed(tmp_path):
+    from PIL import Image
+
+    from helpers.data import link_subset, list_files
+
+    source = tmp_path / "source"
+    for name in ("cats", "dogs"):
+        (source / name).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(np.full((4, 4, 3), i, np.uint8)).save(source / name / f"{name}.{i}.png")
+    small = link_subset(source, tmp_path / "small", per_class=2, seed=3)
+    again = link_subset(source, tmp_path / "again", per_class=2, seed=3)
+    larger = link_subset(source, tmp_path / "larger", per_class=4, seed=3)
+    assert list_files(small).counts() == {"cats": 2, "dogs": 2}
+    names = sorted(p.name for p in list_files(small).paths)
+    assert names == sorted(p.name for p in list_files(again).paths)
+    assert set(names) <= {p.name for p in list_files(larger).paths}
+    assert all(p.is_symlink() for p in list_files(small).paths)
+    with pytest.raises(ValueError, match="per_class must be at least 1"):
+        link_subset(source, tmp_path / "none", per_class=0)
