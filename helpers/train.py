@@ -40,7 +40,8 @@ After an epoch the files are replaced in this order: the next state is written t
 ``state.json.next``, then ``model.keras`` (if the epoch was the best), then ``last.keras``,
 and last ``state.json.next`` is renamed to ``state.json``: that rename commits the epoch.
 ``--resume`` loads ``last.keras`` and takes the state whose optimizer step count matches it,
-so a crash between two renames loses at most that epoch, never the agreement between files.
+so a crash between two renames costs at most that epoch, and the weights, the optimizer state,
+the epoch count and the history always belong together.
 
 Reproducibility: ``keras.utils.set_random_seed(seed)`` (Python, numpy and TensorFlow) and
 ``tf.config.experimental.enable_op_determinism()``, which on this CPU costs no measurable
@@ -357,17 +358,17 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         self.wait, self.best = self._resumed_wait, self._resumed_best
 
 
-def _resume_state(run_dir: Path, iterations: int) -> dict[str, Any]:
+def _resume_state(run_dir: Path, iterations: int, commit: bool = True) -> dict[str, Any]:
     """The state that belongs to ``last.keras``, whose optimizer has taken ``iterations`` steps:
     ``state.json``, or ``state.json.next`` when a crash came after ``last.keras`` was replaced
-    but before the state was (that state is then committed now)."""
+    but before the state was (that state is then committed now, unless ``commit`` is False)."""
     for name in (NEXT_STATE_FILE, STATE_FILE):
         try:
             state = _read_json(run_dir / name)
         except (OSError, ValueError):  # missing, or a journal cut short by the crash
             continue
         if isinstance(state, dict) and state.get("optimizer_iterations") == iterations:
-            if name == NEXT_STATE_FILE:
+            if name == NEXT_STATE_FILE and commit:
                 os.replace(run_dir / NEXT_STATE_FILE, run_dir / STATE_FILE)
                 write_json_atomically(run_dir / HISTORY_FILE, state["history"])
             return state
@@ -624,7 +625,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         if resume and (out / LAST_FILE).exists():
             model = keras.models.load_model(out / LAST_FILE, safe_mode=True)
-            state = _resume_state(out, int(_number_of(model.optimizer.iterations)))
+            state = _resume_state(out, int(_number_of(model.optimizer.iterations)), chief)
         else:
             model = M.build_model(ModelConfig.from_dict(settings["config"]), seed=seed)
             model.compile(optimizer=make_optimizer(the_recipe, settings["learning_rate"],

@@ -250,6 +250,29 @@ def test_resume_takes_the_state_that_matches_last_keras(tmp_path):
     assert json.loads((tmp_path / "history.json").read_text()) == {"epoch": [1, 2]}
 
 
+class FakeResolver:
+    """What a multi-worker strategy's cluster_resolver tells: the cluster and this task."""
+
+    def __init__(self, jobs: dict, task_type: str | None, task_id: int | None) -> None:
+        self.jobs, self.task_type, self.task_id = jobs, task_type, task_id
+
+    def cluster_spec(self):
+        return type("ClusterSpec", (), {"as_dict": lambda _: self.jobs})()
+
+
+@pytest.mark.parametrize("jobs, task_type, task_id, chief", [
+    ({}, None, None, True),                                            # one machine
+    ({"worker": ["a:1", "b:1"]}, "worker", 0, True),                   # worker 0 leads
+    ({"worker": ["a:1", "b:1"]}, "worker", 1, False),
+    ({"chief": ["a:1"], "worker": ["b:1"]}, "chief", 0, True),
+    ({"chief": ["a:1"], "worker": ["b:1"]}, "worker", 0, False),
+])
+def test_only_the_chief_writes_the_run_folder(jobs, task_type, task_id, chief):
+    strategy = type("Strategy", (), {"cluster_resolver": FakeResolver(jobs, task_type, task_id)})()
+    assert T.is_chief(strategy) is chief
+    assert T.is_chief(None) is True
+
+
 # ---- early stopping ---------------------------------------------------------------------------
 
 
