@@ -8,11 +8,11 @@ From the command line::
 
 and from a notebook, the same with :func:`train`::
 
-    result = train("data/training_data", "runs/first", recipe="improved")
+    result = train("data/training_data", "runs/first")          # the improved recipe
     plots.plot_training_history(result.history)
 
-The two recipes (:data:`RECIPES`); ``--image-size``, ``--lr``, ``--epochs`` and
-``--batch-size`` default to the recipe's values:
+The two recipes (:data:`RECIPES`), ``improved`` unless ``--recipe`` says otherwise;
+``--image-size``, ``--lr``, ``--epochs`` and ``--batch-size`` default to the recipe's values:
 
 - ``original``, the tutorial's: ``model.ORIGINAL`` at 128×128, Adam with a constant
   learning rate of 1e-4, batches of 32, 40 epochs.
@@ -155,6 +155,10 @@ RECIPES = {
     "improved": Recipe("improved", M.IMPROVED, optimizer="adamw", learning_rate=2e-3,
                        schedule="cosine", weight_decay=1e-2, epochs=50, batch_size=32),
 }
+
+
+#: What ``train`` and ``python -m helpers.train`` use unless told: the course's recipe.
+DEFAULT_RECIPE = "improved"
 
 
 def get_recipe(name: str) -> Recipe:
@@ -423,8 +427,10 @@ class TrainingResult:
     """What :func:`train` returns.
 
     history: per epoch since the run began, resumed sessions included: ``epoch`` (from 1),
-        ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``learning_rate``,
-        ``train_seconds``, ``images_per_second``; ``plots.plot_training_history(history)``.
+        ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``learning_rate`` (at the
+        epoch's end), ``train_seconds`` (the training part, without validation and saving) and
+        ``images_per_second`` (training images / train_seconds);
+        ``plots.plot_training_history(history)`` draws it.
     run_dir: the run folder; its ``model.keras`` is the best epoch's model.
     model: the model after the last epoch, in memory.
     best_epoch: the epoch (from 1) with the lowest validation loss, the one in ``model.keras``.
@@ -516,7 +522,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
 
     - Validation: the images of ``val_dir`` (the same class folders), or else a stratified,
       seeded ``val_split`` of ``train_dir`` (default 0.2).
-    - ``recipe``: "original" (default) or "improved" (see :data:`RECIPES`); ``epochs``,
+    - ``recipe``: "improved" (the default) or "original" (see :data:`RECIPES`); ``epochs``,
       ``image_size``, ``batch_size`` and ``learning_rate`` (the peak, with a schedule) default
       to the recipe's; ``seed`` defaults to 0.
     - ``config`` replaces the recipe's ``ModelConfig`` (a tiny network for a quick run); its
@@ -570,7 +576,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if any((out / name).exists() for name in (RUN_FILE, LAST_FILE, MODEL_FILE)):
             raise RunError(f"{out}: already holds a run; continue it with --resume or choose "
                            "another --out")
-        settings = _new_settings(train_dir, val_dir, val_split, get_recipe(recipe or "original"),
+        settings = _new_settings(train_dir, val_dir, val_split, get_recipe(recipe or DEFAULT_RECIPE),
                                  epochs, image_size, batch_size, learning_rate, seed,
                                  early_stopping, config)
     the_recipe = get_recipe(settings["recipe"])
@@ -769,9 +775,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="learning rate (the peak of a schedule); default: the recipe's "
                              "(original 1e-4, improved 2e-3)")
     parser.add_argument("--recipe", choices=tuple(RECIPES),
-                        help="original: the tutorial's (Adam, constant rate); improved: the "
-                             "course's (batch norm, augmentation, AdamW, cosine decay). "
-                             "Default: original")
+                        help="improved (the default): the course's recipe (batch norm, "
+                             "augmentation, AdamW, cosine decay); original: the tutorial's "
+                             "(Adam, constant learning rate)")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, required=True, metavar="RUN_DIR",
                         help="the run folder to write (or to continue with --resume)")

@@ -40,8 +40,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 def quick(**changes):
     """The keyword arguments of a quick training run, with changes."""
-    return {"config": tiny.TINY_CONFIG, "epochs": 2, "batch_size": 8, "learning_rate": 1e-2,
-            "verbose": 0, **changes}
+    return {"recipe": "original", "config": tiny.TINY_CONFIG, "epochs": 2, "batch_size": 8,
+            "learning_rate": 1e-2, "verbose": 0, **changes}
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,11 @@ def test_training_pipeline_does_not_augment_the_images(shapes, tmp_path, monkeyp
 # ---- the recipes -------------------------------------------------------------------------------
 
 
+def test_the_default_recipe_is_the_improved_one():
+    assert T.DEFAULT_RECIPE == "improved"
+    assert "improved (the default)" in T.build_parser().format_help()
+
+
 def test_original_recipe_is_the_tutorials():
     recipe = T.RECIPES["original"]
     assert recipe.config == M.ORIGINAL and recipe.image_size == 128
@@ -178,8 +183,8 @@ def test_improved_recipe_is_adamw_with_cosine_decay():
 def test_improved_recipe_trains_with_its_schedule_and_in_model_augmentation(shapes, tmp_path):
     config = dataclasses.replace(tiny.TINY_CONFIG, batch_norm=True, augment=True)
     with pytest.warns(SkippedImageWarning):
-        result = T.train(shapes, tmp_path / "improved", recipe="improved",
-                         **quick(config=config, learning_rate=None))
+        result = T.train(shapes, tmp_path / "improved",
+                         **quick(recipe="improved", config=config, learning_rate=None))
     info = T.read_run(result.run_dir)
     assert info["recipe"]["optimizer"] == "adamw" and info["recipe"]["schedule"] == "cosine"
     assert info["model_config"]["augment"] is True
@@ -458,6 +463,7 @@ def test_a_killed_run_resumes_after_its_last_finished_epoch(shapes, tmp_path):
     assert int(last.optimizer.iterations) == 3 * math.ceil(30 / 8)
     info = T.read_run(out)
     assert info["status"] == "finished" and [s["from_epoch"] for s in info["sessions"]] == [1, 2]
+    assert info["recipe"]["name"] == "improved"  # the default
     assert not list(out.glob(".*tmp*"))
 
 
