@@ -13,6 +13,9 @@ uses it:
 - ``datasets`` where the data lives, the registry of datasets, safe downloads (no TensorFlow)
 - ``model``    the tutorial's network from TensorFlow primitives and in Keras; one configurable
                builder for every recipe
+- ``train``    ``python -m helpers.train``: recipes, checkpoints, resume, history
+- ``predict``  ``python -m helpers.predict``: class probabilities for photos, from a run folder
+- ``evaluate`` ``python -m helpers.evaluate``: accuracy, precision, recall, confusion matrix
 - ``plots``    every figure the course draws
 - ``check``    the exercise checkers
 - ``env``      the environment check and the course's paths and quick-run switch

@@ -733,6 +733,31 @@ def _finish(out: Path, info: dict[str, Any], state: dict[str, Any], model: keras
     return TrainingResult(state["history"], out, model, class_names, best, state["stopped_early"])
 
 
+# ---- the course's own run, shared by notebooks 08-10 ------------------------------------------
+
+
+def course_run_dir(quick: bool = False) -> Path:
+    """Where the notebooks keep the course's classifier: ``runs/course`` in the repository, or
+    ``build/quick-runs/course`` for quick runs, so a quick run never replaces the real one."""
+    root = Path(__file__).resolve().parent.parent
+    return root / ("build/quick-runs" if quick else "runs") / "course"
+
+
+def ensure_trained(train_dir: str | os.PathLike, out: str | os.PathLike, **settings: Any) -> Path:
+    """Make sure ``out`` holds a trained run: train it with ``settings`` (those of :func:`train`)
+    when it holds none, continue it when it was interrupted, leave it when it is finished.
+
+    Notebook 08 trains the course's classifier; notebooks 09 and 10 call this with the same
+    settings, so each of them also runs on its own in a fresh kernel. Returns ``out``.
+    """
+    out = Path(out)
+    if (out / RUN_FILE).exists():
+        train(None, out, resume=True, verbose=settings.get("verbose"))
+    else:
+        train(train_dir, out, **settings)
+    return out
+
+
 # ---- command line -----------------------------------------------------------------------------
 
 

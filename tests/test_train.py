@@ -499,3 +499,17 @@ def test_training_under_mirrored_strategy_on_two_logical_cpus(shapes, tmp_path):
     assert report["steps"] == math.ceil(30 / 8) and report["epochs"] == [1]
     model = keras.models.load_model(out / "model.keras", safe_mode=True)  # no strategy needed
     assert model(np.zeros((2, tiny.SIZE, tiny.SIZE, 3), np.float32)).shape == (2, 3)
+
+
+def test_ensure_trained_trains_once_then_leaves_a_finished_run(shapes, tmp_path):
+    out = tmp_path / "course"
+    assert T.ensure_trained(shapes, out, **quick(epochs=1)) == out
+    stamp = (out / "model.keras").stat().st_mtime_ns
+    T.ensure_trained(shapes, out, **quick(epochs=1))
+    assert (out / "model.keras").stat().st_mtime_ns == stamp
+    assert T.read_history(out)["epoch"] == [1]
+
+
+def test_course_runs_of_quick_and_full_notebooks_live_apart():
+    assert T.course_run_dir(quick=True) != T.course_run_dir(quick=False)
+    assert T.course_run_dir().parts[-2:] == ("runs", "course")
