@@ -758,6 +758,32 @@ def ensure_trained(train_dir: str | os.PathLike, out: str | os.PathLike, **setti
     return out
 
 
+#: A quick run of the course's classifier: this many photos per class, this many epochs.
+QUICK_PER_CLASS = 40
+QUICK_EPOCHS = 2
+
+
+def train_course_classifier(quick: bool = False, data_root: str | os.PathLike | None = None,
+                            verbose: int | None = None) -> Path:
+    """Train (or reuse) the course's classifier: the default recipe on ``cats-dogs/training_data``.
+
+    The one place that says how notebooks 08, 09 and 10 get their model, so all three use the
+    same run. ``quick``: :data:`QUICK_PER_CLASS` photos per class (linked, not copied) and
+    :data:`QUICK_EPOCHS` epochs, in :func:`course_run_dir` ``(quick=True)``. Returns the run folder.
+    """
+    from helpers.datasets import dataset_dir
+
+    train_dir = dataset_dir("cats-dogs", data_root) / "training_data"
+    out = course_run_dir(quick)
+    settings: dict[str, Any] = {"recipe": DEFAULT_RECIPE, "seed": 0, "verbose": verbose}
+    if quick:
+        subset = out.parent / f"training_data_{QUICK_PER_CLASS}_per_class"
+        if not subset.exists():
+            data.link_subset(train_dir, subset, QUICK_PER_CLASS, seed=0)
+        train_dir, settings["epochs"] = subset, QUICK_EPOCHS
+    return ensure_trained(train_dir, out, **settings)
+
+
 # ---- command line -----------------------------------------------------------------------------
 
 

@@ -513,3 +513,18 @@ def test_ensure_trained_trains_once_then_leaves_a_finished_run(shapes, tmp_path)
 def test_course_runs_of_quick_and_full_notebooks_live_apart():
     assert T.course_run_dir(quick=True) != T.course_run_dir(quick=False)
     assert T.course_run_dir().parts[-2:] == ("runs", "course")
+
+
+def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    (root / "cats-dogs").mkdir(parents=True)
+    (root / "cats-dogs" / "training_data").symlink_to(shapes)
+    monkeypatch.setattr(T, "course_run_dir", lambda quick=False: tmp_path / "quick-runs" / "course")
+    monkeypatch.setattr(T, "QUICK_PER_CLASS", 6)
+    out = T.train_course_classifier(quick=True, data_root=root, verbose=0)
+    info = T.read_run(out)
+    assert out == tmp_path / "quick-runs" / "course"
+    assert info["recipe"]["name"] == T.DEFAULT_RECIPE
+    assert T.read_history(out)["epoch"] == list(range(1, T.QUICK_EPOCHS + 1))
+    subset = tmp_path / "quick-runs" / "training_data_6_per_class"
+    assert data.list_files(subset).counts() == {name: 6 for name in tiny.SHAPES}
