@@ -1,0 +1,219 @@
+"""The classifier's numbers: accuracy of the default recipe, and speed against TF1-style code.
+
+    .venv/bin/python benchmarks/train.py                     # both parts (about 35 minutes)
+    .venv/bin/python benchmarks/train.py accuracy --seeds 0 1 2
+    .venv/bin/python benchmarks/train.py speed --epochs 3
+
+accuracy: for each seed, ``python -m helpers.train`` with the course's default recipe on
+``cats-dogs/training_data`` (500 photos per class; 20 % held out for validation, which picks the
+saved epoch), timed as a whole process (start-up, data, training, saving: the learner's wall
+time), then ``helpers.evaluate`` on ``testing_data``, which training never sees, with and
+without flipped-image test-time averaging. Targets (issue 4): at least 75 % test accuracy within
+15 minutes of wall time on a 2-core CPU, aiming for 80 %.
+
+speed: the tutorial's network and recipe (Adam 1e-4, batches of 32, 128 px) trained for a few
+epochs on the same 800 training photos (the 80 % split of training_data), each in a fresh process so its peak memory is its own:
+``pipeline`` is ``helpers.train`` (tf.data, Keras 3); ``tf1`` is the same network written
+TF1-style (a ``tf.compat.v1`` graph, placeholders, ``feed_dict``, every image held as a float32
+numpy array). images/s is over the epochs after the first (the first pays for tracing and
+decoding). Target: the pipeline reaches at least 0.95x the TF1 images/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average, to read timings against."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+# ---- speed: run in child processes ------------------------------------------------------------
+
+
+def pipeline_train_speed(folder: Path, image_size: int, epochs: int, batch_size: int, seed: int) -> dict:
+    """Child process: the original recipe through helpers.train; images/s from its history."""
+    from helpers import train as T
+
+    with tempfile.TemporaryDirectory() as out:
+        result = T.train(folder, Path(out) / "run", recipe="original", epochs=epochs,
+                         image_size=image_size, batch_size=batch_size, seed=seed, verbose=0)
+    speeds = result.history["images_per_second"]
+    timed = speeds[1:] or speeds
+    return {"images_per_second": sum(timed) / len(timed), "peak_rss_mib": peak_rss_mib(),
+            "epoch_seconds": result.history["train_seconds"]}
+
+
+def tf1_train_speed(folder: Path, image_size: int, epochs: int, batch_size: int, seed: int) -> dict:
+    """Child process: the tutorial's network written TF1-style, trained on float32 numpy arrays.
+
+    A ``tf.compat.v1`` graph with placeholders, ``feed_dict`` batches of 32 and every training
+    image held in memory as float32, as the original tutorial did. Returns images/s over the
+    epochs after the first (the first pays for graph set-up) and the peak RSS.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from helpers import data
+
+    v1 = tf.compat.v1
+    train, _ = data.read_train_sets(folder, image_size, validation_fraction=0.2, seed=seed)
+    images, labels = train.images, train.labels  # float32 (N, S, S, 3), one-hot float32
+    num_classes = labels.shape[1]
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(seed)
+        x = v1.placeholder(tf.float32, [None, image_size, image_size, 3], name="x")
+        y_true = v1.placeholder(tf.float32, [None, num_classes], name="y_true")
+
+        def weights(shape):
+            return tf.Variable(v1.truncated_normal(shape, stddev=0.05))
+
+        def biases(size):
+            return tf.Variable(tf.constant(0.05, shape=[size]))
+
+        layer, channels = x, 3
+        for filters in (32, 32, 64):
+            layer = tf.nn.conv2d(layer, weights([3, 3, channels, filters]), [1, 1, 1, 1], "SAME")
+            layer = tf.nn.max_pool2d(layer + biases(filters), 2, 2, "SAME")
+            layer = tf.nn.relu(layer)
+            channels = filters
+        flat_size = int(np.prod(layer.shape[1:]))
+        layer = tf.reshape(layer, [-1, flat_size])
+        layer = tf.nn.relu(tf.matmul(layer, weights([flat_size, 128])) + biases(128))
+        logits = tf.matmul(layer, weights([128, num_classes])) + biases(num_classes)
+        cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=logits))
+        train_op = v1.train.AdamOptimizer(1e-4).minimize(cost)
+        init = v1.global_variables_initializer()
+    rng = np.random.default_rng(seed)
+    with v1.Session(graph=graph) as session:
+        session.run(init)
+        seconds = []
+        for _ in range(epochs):
+            order = rng.permutation(len(images))
+            start = time.perf_counter()
+            for first in range(0, len(order), batch_size):
+                batch = order[first:first + batch_size]
+                session.run(train_op, feed_dict={x: images[batch], y_true: labels[batch]})
+            seconds.append(time.perf_counter() - start)
+    timed = seconds[1:] or seconds
+    return {"images_per_second": len(images) * len(timed) / sum(timed), "peak_rss_mib": peak_rss_mib(),
+            "epoch_seconds": seconds}
+
+
+CHILDREN = {"pipeline": pipeline_train_speed, "tf1": tf1_train_speed}
+
+
+def run_child(kind: str, folder: Path, image_size: int, epochs: int, batch_size: int, seed: int) -> dict:
+    """Run one speed measurement in a fresh Python process and return its figures."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from benchmarks.train import CHILDREN; "
+            "print('RESULT ' + json.dumps(CHILDREN[sys.argv[2]](__import__('pathlib').Path(sys.argv[3]), "
+            "*map(int, sys.argv[4:]))))")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT), kind, str(folder), str(image_size),
+                           str(epochs), str(batch_size), str(seed)],
+                          capture_output=True, text=True, env=env, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode or not lines:
+        raise RuntimeError(f"{kind} failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def speed(train_dir: Path, epochs: int, image_size: int = 128, batch_size: int = 32, seed: int = 0) -> bool:
+    """Print the speed table; True when the pipeline reaches 0.95x the TF1 images/s."""
+    print(f"speed: the original recipe, {epochs} epochs on the 80 % training split at {image_size} px, "
+          f"batch {batch_size} (load average {load_average()})", flush=True)
+    results = {}
+    for kind in ("tf1", "pipeline"):
+        results[kind] = run_child(kind, train_dir, image_size, epochs, batch_size, seed)
+        row = results[kind]
+        print(f"  {kind:<9} {row['images_per_second']:7.1f} images/s  {row['peak_rss_mib']:7.0f} MiB peak RSS  "
+              f"epochs {', '.join(f'{s:.1f}' for s in row['epoch_seconds'])} s", flush=True)
+    ratio = results["pipeline"]["images_per_second"] / results["tf1"]["images_per_second"]
+    verdict = "meets" if ratio >= 0.95 else "MISSES"
+    print(f"  pipeline / tf1 = {ratio:.2f}x images/s: {verdict} the 0.95x target; memory "
+          f"{results['pipeline']['peak_rss_mib']:.0f} vs {results['tf1']['peak_rss_mib']:.0f} MiB")
+    print("| code | images/s | peak RSS (MiB) |\n| --- | ---: | ---: |")
+    for kind, row in results.items():
+        print(f"| {kind} | {row['images_per_second']:.1f} | {row['peak_rss_mib']:.0f} |")
+    return ratio >= 0.95
+
+
+# ---- accuracy ----------------------------------------------------------------------------------
+
+
+def accuracy(train_dir: Path, test_dir: Path, seeds: list[int], work: Path) -> bool:
+    """Train the default recipe once per seed, evaluate on the test set; print the table."""
+    from helpers.evaluate import evaluate_folder
+
+    print(f"accuracy: the default recipe on {train_dir}, tested on {test_dir}", flush=True)
+    rows = []
+    for seed in seeds:
+        out = work / f"seed{seed}"
+        start, load = time.perf_counter(), load_average()
+        subprocess.run([sys.executable, "-m", "helpers.train", "--train", str(train_dir), "--out", str(out),
+                        "--seed", str(seed)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        minutes = (time.perf_counter() - start) / 60
+        info = json.loads((out / "run.json").read_text())
+        plain = evaluate_folder(out, test_dir).accuracy
+        flipped = evaluate_folder(out, test_dir, tta=True).accuracy
+        rows.append((seed, minutes, info["result"]["best_epoch"], info["result"]["best_val_accuracy"],
+                     plain, flipped, load))
+        print(f"  seed {seed}: {minutes:5.1f} min, best epoch {rows[-1][2]}, val {rows[-1][3]:.3f}, "
+              f"test {plain:.3f}, test with flips {flipped:.3f} (load average {load} at the start)", flush=True)
+    print("| seed | wall time (min) | best epoch | validation accuracy | test accuracy | test, flip-averaged |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for seed, minutes, epoch, val, plain, flipped, _ in rows:
+        print(f"| {seed} | {minutes:.1f} | {epoch} | {val:.3f} | {plain:.3f} | {flipped:.3f} |")
+    mean = sum(r[4] for r in rows) / len(rows)
+    ok = all(r[4] >= 0.75 and r[1] <= 15 for r in rows)
+    print(f"mean test accuracy {mean:.3f}; every seed >= 0.75 within 15 min: {'yes' if ok else 'NO'}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", nargs="?", choices=("all", "accuracy", "speed"), default="all")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of each speed measurement")
+    parser.add_argument("--data", type=Path, default=None, help="the cats-dogs folder (default: the course's)")
+    args = parser.parse_args(argv)
+
+    from helpers.datasets import dataset_dir
+
+    data = args.data or dataset_dir("cats-dogs")
+    ok = True
+    with tempfile.TemporaryDirectory() as work:
+        if args.part in ("all", "speed"):
+            ok &= speed(data / "training_data", args.epochs)
+        if args.part in ("all", "accuracy"):
+            ok &= accuracy(data / "training_data", data / "testing_data", args.seeds, Path(work))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
