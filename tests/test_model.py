@@ -450,3 +450,11 @@ def test_config_refuses_bad_values_with_a_message_naming_the_field(changes, mess
 def test_build_model_refuses_something_else_than_a_config():
     with pytest.raises(ValueError, match="ModelConfig"):
         M.build_model({"image_size": 32})
+
+
+def test_improved_batch_norm_uses_the_configured_momentum():
+    model = M.build_model(dataclasses.replace(M.IMPROVED, image_size=32), seed=0)
+    momenta = {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)}
+    assert momenta == {M.IMPROVED.batch_norm_momentum} == {0.9}
+    with pytest.raises(ValueError, match="batch_norm_momentum must be between"):
+        dataclasses.replace(M.IMPROVED, batch_norm_momentum=1.5)
