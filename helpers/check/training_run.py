@@ -260,7 +260,7 @@ def overfitting_start(answer: Callable[[dict[str, list], int], Any]) -> None:
             mistake = _overfitting_mistake(number, history, k, expected)
             problems.append(f"{case}; expected {expected}" + (f": {mistake}" if mistake else "."))
     report("Exercise 8.2", _listed(problems),
-           success="you find the epoch that early stopping with patience k would restore.",
+           success="You find the epoch that early stopping with patience k would restore.",
            hint="for each epoch i, look at val_loss[i+1 : i+1+k]: if there are k of them and none "
                 "is lower than val_loss[i], the answer is epoch i + 1; if no epoch passes, None.")
 
@@ -343,7 +343,7 @@ def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
             mistake = _iterations_mistake(numbers_, case, expected)
             problems.append(f"{shown}; expected {expected}" + (f": {mistake}" if mistake else "."))
     report("Exercise 8.3", _listed(problems + only_type),  # wrong values first
-           success="training images after the split, batches rounded up, times the epochs.",
+           success="Training images after the split, batches rounded up, times the epochs.",
            hint="training = n_images - round(n_images * validation_fraction); "
                 "per_epoch = math.ceil(training / batch_size); total = per_epoch * epochs.")
 
