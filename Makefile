@@ -60,6 +60,7 @@ NB ?= notebooks/*.ipynb
 outputs: data
 	env -u COURSE_QUICK $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.kernel_name=cnn-course --ExecutePreprocessor.timeout=3600 $(NB)
+	$(PY) tools/clean_outputs.py $(NB)
 
 # Student versions for instructors: solutions replaced by `raise NotImplementedError()`, hidden
 # tests removed, outputs cleared, plus a README.md for learners (tools/student.py).
