@@ -190,7 +190,7 @@ def test_matching_names_returning_the_accuracy():
         size = matching_right(results)
         return next(r["test_accuracy"] for r in results if r["augment"] and r["per_class"] == size)
 
-    assert "you returned an accuracy" in message_of(check.smallest_matching_size, accuracy)
+    assert "You returned an accuracy" in message_of(check.smallest_matching_size, accuracy)
 
 
 def test_matching_names_a_comparison_at_the_same_size():
