@@ -534,10 +534,10 @@ def small_model(answer: Callable[[], Any]) -> None:
     if got is None:
         report(name, ["you returned None: did you forget `return`?"])
     if not isinstance(got, keras.Model):
-        report(name, [f"you returned {type(got).__name__}; expected a Keras model "
-                      "(build it with model.build_model(config))."])
+        report(name, [f"you returned {type(got).__name__}; expected a Keras model (build it "
+                      "with course_model.build_model(config); course_model is helpers.model)."])
     if not got.built or not got.inputs:
-        report(name, ["your model has no input shape yet; build it with model.build_model, "
+        report(name, ["your model has no input shape yet; build it with course_model.build_model, "
                       "which starts from keras.Input((64, 64, 3))."])
 
     problems = []
@@ -582,7 +582,7 @@ def small_model(answer: Callable[[], Any]) -> None:
         have, want = got.count_params(), expected.count_params()
         if have != want:
             problems.append(f"it has {have:,} parameters; expected {want:,}: compare "
-                            "model.summary() with the configuration, layer by layer.")
+                            "its summary() with the configuration, layer by layer.")
     if not problems:
         batch = np.random.default_rng(7).random((2, 64, 64, 3), dtype=np.float32)
         try:
@@ -602,7 +602,7 @@ def small_model(answer: Callable[[], Any]) -> None:
         success=f"3 classes at 64x64, filters {list(SMALL_CONFIG.filters)}, "
                 f"{expected.count_params():,} parameters, "
                 f"{_by_kind(expected, 'Dense')[0].count_params():,} of them in fc1.",
-        hint="start from the tutorial's configuration, model.ORIGINAL, change only the fields "
-             "the exercise names with dataclasses.replace, and give the result to "
-             "model.build_model.",
+        hint="start from the tutorial's configuration, course_model.ORIGINAL, change only the "
+             "fields the exercise names with dataclasses.replace, and give the result to "
+             "course_model.build_model (course_model is helpers.model).",
     )
