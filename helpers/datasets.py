@@ -146,7 +146,7 @@ REGISTRY: dict[str, DatasetSpec] = {spec.name: spec for spec in [
         name="cats-dogs",
         url="https://github.com/sankit1/cv-tricks.com/archive/refs/heads/master.zip",
         description="The original tutorial's photos (Kaggle Dogs vs. Cats): 500 cats and 500 dogs "
-                    "for training, 200 of each for testing (the archive of the whole repository).",
+                    "for training and at least 100 of each for testing (its archive holds 200).",
         sources=(
             Source(f"{_TUTORIAL}/training_data/cats", "cats", TRAINING),
             Source(f"{_TUTORIAL}/training_data/dogs", "dogs", TRAINING),

@@ -22,22 +22,16 @@ C_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:[\d.]+\s+\d+ [\w./-]+:\d+\] ")
 ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 
 
-def is_runtime_noise(line: str, continues: bool) -> bool:
-    """True for a C++ log line, absl's preamble, or the continuation of a C++ log message."""
-    return bool(C_LOG_LINE.match(line)) or line.startswith(ABSL_PREAMBLE) or continues
+#: Lines that continue a C++ log message on the next line (cpu_feature_guard's advice).
+CONTINUATIONS = ("To enable the following instructions:",)
 
 
 def clean_text(text: str) -> str:
-    """``text`` without TensorFlow's C++ log lines (a message's continuation lines included)."""
-    kept, in_message = [], False
+    """``text`` without TensorFlow's C++ log lines and their known continuation lines."""
+    kept = []
     for line in text.splitlines(keepends=True):
-        if C_LOG_LINE.match(line) or line.startswith(ABSL_PREAMBLE):
-            in_message = True
+        if C_LOG_LINE.match(line) or line.startswith(ABSL_PREAMBLE) or line.startswith(CONTINUATIONS):
             continue
-        if in_message and line.strip() and not line.startswith(("Traceback", "  File")) and \
-                not re.match(r"^\w*(Warning|Error)\b", line):
-            continue  # e.g. "To enable the following instructions: AVX2 ..." after cpu_feature_guard
-        in_message = False
         kept.append(line)
     return "".join(kept)
 
