@@ -4,22 +4,9 @@ import numpy as np
 import pytest
 
 from helpers import shapes
-from helpers.check import ExerciseError
 from helpers.check import pooling as check
 
-
-def not_written(*args):
-    raise NotImplementedError
-
-
-def fails_with(checker, answer, *phrases):
-    """Run the checker on a wrong answer; assert it raises and its message has every phrase."""
-    with pytest.raises(ExerciseError) as error:
-        checker(answer)
-    message = str(error.value)
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} not in:\n{message}"
-    return message
+from _checking import fails_with, not_written
 
 
 # ---- Exercise 4.1: max pooling --------------------------------------------------------------

@@ -8,24 +8,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.check import NOT_WRITTEN, ExerciseError
+from helpers.check import NOT_WRITTEN
 from helpers.check import tf1 as check
 
+from _checking import fails_with, not_written
+
 W = check.snippet_weights()
-
-
-def not_written(*args):
-    raise NotImplementedError
-
-
-def fails_with(checker, answer, *phrases):
-    """Run the checker on a wrong answer; assert it raises and its message has every phrase."""
-    with pytest.raises(ExerciseError) as error:
-        checker(answer)
-    message = str(error.value)
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} not in:\n{message}"
-    return message
 
 
 # ---- The TF1 references the checkers stand on ------------------------------------------------

@@ -24,9 +24,9 @@ import pytest
 
 import _imagefactory as factory
 import _tiny_datasets as tiny
-from helpers import data, images, model as M
+from helpers import data, model as M
 from helpers import train as T
-from helpers.data import DatasetError, SkippedImageWarning
+from helpers.data import SkippedImageWarning
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

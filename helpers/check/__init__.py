@@ -16,6 +16,7 @@ One module per notebook topic holds that notebook's checkers; this module holds 
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -84,3 +85,26 @@ def compare_arrays(name: str, got: Any, expected: np.ndarray, atol: float = 1e-6
                 f"(at index {tuple(int(i) for i in index)}: got {got[index].item()!r}, "
                 f"expected {expected[index].item()!r}).")
     return ""
+
+
+#: How many wrong cases a message lists before it says "and N more".
+MAX_LISTED = 4
+
+
+def listed(problems: list[str], limit: int = MAX_LISTED) -> list[str]:
+    """At most ``limit`` problems, then one line saying how many more there were."""
+    if len(problems) <= limit:
+        return problems
+    more = len(problems) - limit
+    return problems[:limit] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
+
+
+def as_whole_number(value: Any) -> tuple[int | None, str]:
+    """``(int, "")`` when ``value`` is a whole number (28, 28.0, np.int64(28)), else
+    ``(None, why not)``: a learner's size or count may come back as a float from ``/``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None, f"{value!r} (a {type(value).__name__}, not a number)"
+    if not np.isfinite(float(value)) or float(value) != int(value):
+        return None, f"{value!r}, which is not a whole number"
+    return int(value), ""
+

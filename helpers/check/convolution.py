@@ -15,36 +15,13 @@ what came back, what was expected and what the mistake looks like.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from helpers import ops, shapes
-from helpers.check import NOT_WRITTEN, call_safely, report
-
-#: How many wrong cases a message lists before it says "and N more".
-MAX_LISTED = 4
-
-
-def _as_whole_number(value: Any) -> tuple[int | None, str]:
-    """``(int, "")`` when ``value`` is a whole number (28, 28.0, np.int64(28)), else
-    ``(None, why not)``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        return None, f"{value!r} (a {type(value).__name__}, not a number)"
-    if not np.isfinite(float(value)) or float(value) != int(value):
-        return None, f"{value!r}, which is not a whole number"
-    return int(value), ""
-
-
-def _listed(problems: list[str]) -> list[str]:
-    """At most MAX_LISTED problems, then one line saying how many more there were."""
-    if len(problems) <= MAX_LISTED:
-        return problems
-    more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
-
+from helpers.check import NOT_WRITTEN, as_whole_number, call_safely, listed, report
 
 # --------------------------------------------------------------------------------------------
 # Exercise 3.1: the output-size formula
@@ -98,7 +75,7 @@ def output_size(conv_output_size: Callable[[int, int, int, int], Any]) -> None:
                 break
             continue
         case = f"for n={n}, f={f}, p={p}, s={s}"
-        value, why_not = _as_whole_number(got)
+        value, why_not = as_whole_number(got)
         if value is None:
             problems.append(f"{case} you returned {why_not}; expected {expected}.")
         elif value != expected:
@@ -106,7 +83,7 @@ def output_size(conv_output_size: Callable[[int, int, int, int], Any]) -> None:
                             f"{_output_size_mistake(n, f, p, s, value)}.")
     report(
         "Exercise 3.1",
-        _listed(problems),
+        listed(problems),
         success=f"Your formula gives the right size in all {len(OUTPUT_SIZE_CASES)} cases, "
                 "e.g. 32 with n=32, f=5, p=2, s=1.",
         hint="count the positions of the window's left edge: the padded input is n + 2p wide, "
@@ -215,7 +192,7 @@ def value_at(conv_value_at: Callable[[np.ndarray, np.ndarray, float, int, int], 
                             f"{_value_mistake(image, kernel, bias, row, col, value)}.")
     report(
         "Exercise 3.2",
-        _listed(problems),
+        listed(problems),
         success="Your value matches helpers.ops.conv2d at every position tried.",
         hint="the window of output (row, col) has its top-left corner at pixel (row, col) and "
              "the kernel's shape f x f x C; multiply it element by element with the kernel, add "
@@ -333,7 +310,7 @@ def keep_size_padding(keep_size_padding: Callable[[int, int], Any]) -> None:
                 break
             continue
         case = f"for n={n}, f={f}"
-        p, why_not = _as_whole_number(got)
+        p, why_not = as_whole_number(got)
         if p is None:
             problems.append(f"{case} you returned {why_not}; expected {expected}.")
         elif p != expected:
@@ -347,7 +324,7 @@ def keep_size_padding(keep_size_padding: Callable[[int, int], Any]) -> None:
             problems.append(f"{case} you returned {p}; expected {expected} ({effect}).")
     report(
         "Exercise 3.4",
-        _listed(problems),
+        listed(problems),
         success="e.g. a 7x7 filter keeps 64x64 with p = 3 zeros on each side.",
         hint="set (n - f + 2p)/1 + 1 = n and solve for p.",
     )

@@ -24,18 +24,7 @@ from typing import Any
 import numpy as np
 
 from helpers import model as reference
-from helpers.check import NOT_WRITTEN, call_safely, report
-
-#: How many wrong cases a message lists before it says "and N more".
-MAX_LISTED = 4
-
-
-def _listed(problems: list[str]) -> list[str]:
-    """At most MAX_LISTED problems, then one line saying how many more there were."""
-    if len(problems) <= MAX_LISTED:
-        return problems
-    more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
+from helpers.check import NOT_WRITTEN, call_safely, listed, report
 
 
 def _whole(value: Any) -> int | None:
@@ -176,7 +165,7 @@ def block_shapes(answer: Callable[[int], Any]) -> None:
                 break
     report(
         "Exercise 7.1",
-        _listed(problems),
+        listed(problems),
         success=f"Every shape is right for all {len(BLOCK_SHAPE_SIZES)} image sizes, e.g. "
                 f"96x96x3 → {' → '.join(_shape_text(s) for s in expected_block_shapes(96))}.",
         hint="a 'SAME' convolution with stride 1 keeps height and width and gives as many "
@@ -293,7 +282,7 @@ def count_parameters(answer: Callable[[int, int], Any]) -> None:
     total = sum(expected_parameters(128, 2))
     report(
         "Exercise 7.2",
-        _listed(problems),
+        listed(problems),
         success=f"All {len(PARAMETER_CASES)} cases match, e.g. {total:,} parameters at 128 "
                 f"pixels and 2 classes, {sum(expected_parameters(96, 2)):,} at 96.",
         hint="a 3x3 convolution has (3·3·c_in + 1)·filters, a dense layer (n_in + 1)·units. Work "
@@ -468,7 +457,7 @@ def conv_block(answer: Callable[[Any, Any, Any], Any]) -> None:
         note = _order_note(answer, *first_case)
     report(
         "Exercise 7.3",
-        _listed(problems),
+        listed(problems),
         success=("Your block matches OriginalNetworkFromPrimitives.conv_block on all "
                  f"{len(CONV_BLOCK_CASES)} cases. {note}").strip(),
         hint="follow the tutorial's block step by step, one tf.nn call each: the convolution "

@@ -14,35 +14,13 @@ saying which case is off, what came back, what was expected and what the mistake
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from helpers import ops, shapes
-from helpers.check import NOT_WRITTEN, call_safely, report
-
-#: How many wrong cases a message lists before it says "and N more".
-MAX_LISTED = 4
-
-
-def _listed(problems: list[str]) -> list[str]:
-    """At most MAX_LISTED problems, then one line saying how many more there were."""
-    if len(problems) <= MAX_LISTED:
-        return problems
-    more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
-
-
-def _as_whole_number(value: Any) -> tuple[int | None, str]:
-    """``(int, "")`` when ``value`` is a whole number (14, 14.0, np.int64(14)), else
-    ``(None, why not)``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        return None, f"{value!r} (a {type(value).__name__}, not a number)"
-    if not np.isfinite(float(value)) or float(value) != int(value):
-        return None, f"{value!r}, which is not a whole number"
-    return int(value), ""
+from helpers.check import NOT_WRITTEN, as_whole_number, call_safely, listed, report
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,7 +117,7 @@ def max_pool_2x2(max_pool: Callable[[np.ndarray], Any]) -> None:
                             f"{expected[index]:.4g}{_pool_mistake(x, got)}.")
     report(
         "Exercise 4.1",
-        _listed(problems),
+        listed(problems),
         success="Your max pooling matches helpers.ops.max_pool on every array tried.",
         hint="each output value is the largest value of one 2x2 block of x; block (i, j) starts "
              "at row 2i, column 2j, and there are height/2 x width/2 blocks.",
@@ -196,7 +174,7 @@ def pooled_size(pooled_size: Callable[[int, int, int], Any]) -> None:
                 break
             continue
         case = f"for w={w}, f={f}, s={s}"
-        value, why_not = _as_whole_number(got)
+        value, why_not = as_whole_number(got)
         if value is None:
             problems.append(f"{case} you returned {why_not}; expected {expected}.")
         elif value != expected:
@@ -204,7 +182,7 @@ def pooled_size(pooled_size: Callable[[int, int, int], Any]) -> None:
                             f"{_pooled_size_mistake(w, f, s, value)}.")
     report(
         "Exercise 4.2",
-        _listed(problems),
+        listed(problems),
         success=f"Your formula gives the right size in all {len(POOLED_SIZE_CASES)} cases, "
                 "e.g. 64 for w=128, f=2, s=2.",
         hint="count the positions of the window's left edge: 0, s, 2s, ... as long as the whole "
@@ -297,7 +275,7 @@ def stack_parameters(stack_parameters: Callable[[], Any]) -> None:
     input_shapes = [STACK_INPUT] + [row.output_shape for row in rows[:-1]]
     for position, (layer, row, before, value) in enumerate(zip(STACK_LAYERS, rows, input_shapes, counts),
                                                            start=1):
-        number, why_not = _as_whole_number(value)
+        number, why_not = as_whole_number(value)
         where = f"layer {position} ({row.description}, input {_shape_text(before)})"
         if number is None:
             problems.append(f"{where}: you returned {why_not}.")

@@ -1,0 +1,20 @@
+"""What the checker tests share: a stub answer and "this wrong answer gets these words"."""
+
+import pytest
+
+from helpers.check import ExerciseError
+
+
+def not_written(*args):
+    """A student notebook's stub: the exercise is not answered yet."""
+    raise NotImplementedError
+
+
+def fails_with(checker, answer, *phrases):
+    """Run the checker on a wrong answer; assert it raises and its message has every phrase."""
+    with pytest.raises(ExerciseError) as error:
+        checker(answer)
+    message = str(error.value)
+    for phrase in phrases:
+        assert phrase in message, f"{phrase!r} not in:\n{message}"
+    return message
