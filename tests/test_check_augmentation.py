@@ -266,3 +266,13 @@ def test_wrong_augmentations_names_missing_and_unknown_problems():
 
 def test_wrong_augmentations_refuses_a_list():
     assert "make it a dict" in message_of(check.wrong_augmentations, list(RIGHT.items()))
+
+
+def test_wrong_augmentations_accepts_a_function_returning_the_answer(capsys):
+    check.wrong_augmentations(lambda: RIGHT)
+    assert "correct" in capsys.readouterr().out
+
+
+def test_wrong_augmentations_says_not_written_yet_for_a_stub():
+    message = message_of(check.wrong_augmentations, stub)
+    assert NOT_WRITTEN in message and "Hint" not in message

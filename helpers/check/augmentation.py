@@ -390,12 +390,16 @@ def _as_choice_set(value: Any) -> tuple[set[str] | None, str]:
     return chosen, ""
 
 
-def wrong_augmentations(answer: Mapping[str, Any]) -> None:
-    """Exercise 12.3: ``answer`` maps each problem of :data:`PROBLEMS` to the set of
-    :data:`AUGMENTATIONS` that can change the right label. Every augmentation of :data:`WRONG`
-    must be chosen, none that is safe; the debatable ones (:data:`DEBATABLE`) count either way
-    and are explained on success."""
+def wrong_augmentations(answer: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> None:
+    """Exercise 12.3: ``answer`` (or what ``answer()`` returns) maps each problem of
+    :data:`PROBLEMS` to the set of :data:`AUGMENTATIONS` that can change the right label. Every
+    augmentation of :data:`WRONG` must be chosen, none that is safe; the debatable ones
+    (:data:`DEBATABLE`) count either way and are explained on success."""
     problems: list[str] = []
+    if callable(answer):
+        answer, problem = call_safely(answer)
+        if problem:
+            report("Exercise 12.3", [problem])
     if not isinstance(answer, Mapping):
         problems.append(f"the answer is a {type(answer).__name__}; make it a dict "
                         "{problem: set of augmentations}.")
