@@ -48,7 +48,7 @@ from helpers.model import ModelConfig
 #: The keys of each result of :func:`learning_curve`.
 RESULT_KEYS = ("label", "augment", "per_class", "train_images", "val_images", "epochs", "steps",
                "best_epoch", "val_accuracy", "test_accuracy", "test_images", "seconds",
-               "run_dir")
+               "reused", "run_dir")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,9 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
     ``augment`` (``config.augment``), ``per_class``, ``train_images``, ``val_images``,
     ``epochs`` and ``steps`` (as run), ``best_epoch`` (the epoch of ``model.keras``),
     ``val_accuracy`` (at that epoch), ``test_accuracy``, ``test_images``, ``seconds`` (the
-    run's training time, validation and checkpoints included) and ``run_dir``.
+    run's training time as its ``run.json`` records it, validation and checkpoints included, also
+    for a run trained by an earlier call), ``reused`` (True when the run was finished before this
+    call and only evaluated) and ``run_dir``.
     ``progress`` prints one line per run; ``verbose`` is Keras's (0: no line per epoch).
 
     Raises ``ValueError`` for sizes beyond the smallest class of ``train_dir``.
@@ -162,10 +164,12 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
         settings = dict(config=config, epochs=run_plan.epochs, seed=seed, recipe=recipe,
                         val_split=val_split, verbose=verbose)
         started = time.perf_counter()
-        result = None
+        result, reused = None, False
         if (run_dir / RUN_FILE).exists():
+            finished = read_run(run_dir).get("status") == "finished"
             try:  # continue it, or take it as it is when it is finished
                 result = train(subset, run_dir, resume=True, **settings)
+                reused = finished
             except RunError:  # made with other settings: start again
                 shutil.rmtree(run_dir)
         if result is None:
@@ -183,16 +187,18 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
             "val_accuracy": history["val_accuracy"][best - 1] if best else None,
             "test_accuracy": float(evaluation.accuracy), "test_images": len(evaluation.paths),
             "seconds": round(float(info["result"]["training_seconds"]), 1),
-            "run_dir": str(run_dir),
+            "reused": reused, "run_dir": str(run_dir),
         }
         results.append(entry)
         if progress:
             took = time.perf_counter() - started
             validation = "n/a" if best is None else f"{entry['val_accuracy']:.3f}"
+            timing = (f"trained earlier in {entry['seconds']:.0f} s, reused" if reused
+                      else f"{took:.0f} s")
             print(f"{label:>10}, {n:>4} per class: {entry['train_images']:>4} training images, "
                   f"{entry['epochs']:>3} epochs ({entry['steps']} steps), best epoch "
                   f"{best}, validation {validation}, test {entry['test_accuracy']:.3f}  "
-                  f"[{took:.0f} s]", flush=True)
+                  f"[{timing}]", flush=True)
     return results
 
 

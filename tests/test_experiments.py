@@ -158,12 +158,14 @@ def test_a_finished_run_is_reused_and_another_setting_trains_again(curves, shape
                                        min_steps=3)
     assert model_file.stat().st_mtime_ns == before  # not trained again
     assert again[0]["test_accuracy"] == plain[0]["test_accuracy"]
-    assert "5 per class" in capsys.readouterr().out
+    assert again[0]["reused"] and not plain[0]["reused"]
+    assert again[0]["seconds"] == plain[0]["seconds"]  # the time it took when it was trained
+    assert "reused" in capsys.readouterr().out
 
     longer = experiments.learning_curve(shapes / "training_data", shapes / "testing_data",
                                         sizes=[5], config=TINY, epochs=4, seed=0, work_dir=work,
                                         progress=False)
-    assert longer[0]["epochs"] == 4  # the 3-epoch run was replaced, not continued
+    assert longer[0]["epochs"] == 4 and not longer[0]["reused"]  # replaced, not continued
     assert len(json.loads((model_file.parent / "history.json").read_text())["epoch"]) == 4
 
 
