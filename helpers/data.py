@@ -486,6 +486,10 @@ def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: floa
     - ``RandomZoom(zoom)``: in or out by up to ``zoom`` (0.2: 20%);
     - ``RandomTranslation(translation, translation)``: shifts by up to 10% of height and width;
     - ``RandomContrast(contrast)`` with ``value_range=(0, 1)``, as our pixels are in [0, 1].
+      Keras 3.15 draws a single-number factor from [1, 1 + contrast] only (its documentation says
+      [1 - contrast, 1 + contrast]; ``(contrast, contrast)`` gives that), so this block only ever
+      raises contrast. The course's recipe was chosen and measured with it as it is; changing it
+      needs the recipe measured again (benchmarks/train.py).
 
     Call it with ``training=True`` to change images; with ``training=False`` it passes them
     through unchanged. Set a factor to 0 (or ``flip=False``) to leave that change out. This is the

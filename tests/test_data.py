@@ -535,3 +535,14 @@ def test_link_subset_links_the_same_files_per_class_for_the_same_seed(tmp_path):
     assert all(p.is_symlink() for p in list_files(small).paths)
     with pytest.raises(ValueError, match="per_class must be at least 1"):
         link_subset(source, tmp_path / "none", per_class=0)
+
+
+def test_contrast_augmentation_raises_contrast_only_as_keras_does_with_one_number():
+    # Documents the behaviour the course's recipe was measured with (see make_augmenter).
+    from helpers.data import make_augmenter
+
+    x = np.random.default_rng(0).uniform(0.2, 0.8, (64, 8, 8, 3)).astype("float32")
+    block = make_augmenter(seed=1, flip=False, rotation=0, zoom=0, translation=0, contrast=0.2)
+    y = np.asarray(block(x, training=True))
+    ratio = y.reshape(64, -1).std(1) / x.reshape(64, -1).std(1)
+    assert ratio.min() >= 0.999 and ratio.max() <= 1.2 + 1e-3
