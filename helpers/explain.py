@@ -19,7 +19,14 @@ Sharp but noisy: it is the network's sensitivity, pixel by pixel.
 
 ReLU keeps the places that speak *for* class c. The map is as coarse as the layer (10×10 for
 the last convolution of the course's network on 80×80 photos) and is stretched over the photo
-to be drawn (``helpers.plots.overlay_heatmap``). When the layer is followed only by a global
+to be drawn (``helpers.plots.overlay_heatmap``).
+
+Which maps ``A``: by default those of the last convolution *after* the batch normalisation and
+ReLU that directly follow it (:func:`grad_cam_layer_name`: ``relu4`` in the course's network,
+``conv3`` in the tutorial's, whose pooling comes before its ReLU). The paper used the rectified
+maps of the last convolution too (VGG's conv5_3 includes its ReLU). The raw convolution output
+of a batch-norm network is a poor choice: batch norm subtracts a different mean from each map,
+so the raw maps carry large per-map offsets that dominate ``Σ_k α_k A^k``. When the layer is followed only by a global
 average and one dense layer, ``α_k`` is that layer's weight ``w[k, c] / (h·w)`` and Grad-CAM is
 the class activation map of Zhou et al. (2016); notebook 10 checks this in numpy.
 
@@ -35,7 +42,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["last_conv_layer_name", "saliency_map", "grad_cam"]
+__all__ = ["last_conv_layer_name", "grad_cam_layer_name", "saliency_map", "grad_cam"]
+
+#: Layers that keep a convolution's grid and follow it within its block: Grad-CAM's default maps
+#: are taken after them.
+_SAME_GRID = (keras.layers.BatchNormalization, keras.layers.ReLU, keras.layers.Activation,
+              keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU)
 
 
 def last_conv_layer_name(model: keras.Model) -> str:
@@ -46,6 +58,18 @@ def last_conv_layer_name(model: keras.Model) -> str:
         raise ValueError(f"model {model.name!r} has no Conv2D layer for Grad-CAM; its layers are "
                          f"{', '.join(layer.name for layer in model.layers)}")
     return names[-1]
+
+
+def grad_cam_layer_name(model: keras.Model) -> str:
+    """The layer whose maps :func:`grad_cam` uses by default: the last ``Conv2D``, or the last
+    of the batch normalisation and activation layers that directly follow it (same grid), e.g.
+    "relu4" for the course's network (conv4 → bn4 → relu4 → pool4) and "conv3" for the
+    tutorial's (conv3 → pool3 → relu3)."""
+    layers = list(model.layers)
+    index = [layer.name for layer in layers].index(last_conv_layer_name(model))
+    while index + 1 < len(layers) and isinstance(layers[index + 1], _SAME_GRID):
+        index += 1
+    return layers[index].name
 
 
 def _score_tensor(model: keras.Model):
@@ -106,13 +130,13 @@ def grad_cam(model: keras.Model, image: np.ndarray, layer_name: str | None = Non
              class_index: int | None = None) -> np.ndarray:
     """Grad-CAM: ``α_k = mean_ij ∂y_c/∂A^k[i, j]``, ``L = ReLU(Σ_k α_k A^k)``; float32 (h, w) ≥ 0.
 
-    ``A`` is the output (1, h, w, K) of the layer ``layer_name`` (None: the last ``Conv2D``,
-    :func:`last_conv_layer_name`); ``y_c`` the logit of class ``class_index`` (None: the
-    predicted class). ``image``: one prepared image (H, W, 3) in [0, 1] (or a batch of one).
+    ``A`` is the output (1, h, w, K) of the layer ``layer_name`` (None: the last convolution
+    after its batch norm and ReLU, :func:`grad_cam_layer_name`); ``y_c`` the logit of class
+    ``class_index`` (None: the predicted class). ``image``: one prepared image (H, W, 3) in [0, 1] (or a batch of one).
     The map is on the layer's grid (h, w); ``plots.overlay_heatmap`` stretches it over a photo.
     """
     x = _batch_of_one(model, image)
-    name = layer_name or last_conv_layer_name(model)
+    name = layer_name or grad_cam_layer_name(model)
     try:
         layer = model.get_layer(name)
     except ValueError:
