@@ -16,6 +16,9 @@ uses it:
 - ``train``    ``python -m helpers.train``: recipes, checkpoints, resume, history
 - ``predict``  ``python -m helpers.predict``: class probabilities for photos, from a run folder
 - ``evaluate`` ``python -m helpers.evaluate``: accuracy, precision, recall, confusion matrix
+- ``explain``  what a trained network looks at: saliency maps and Grad-CAM
+- ``synthetic`` a small dataset of drawn shapes, made offline, for practising on any folder
+- ``experiments`` learning curves: the same recipe on growing subsets of the photos
 - ``plots``    every figure the course draws
 - ``check``    the exercise checkers
 - ``env``      the environment check and the course's paths and quick-run switch
