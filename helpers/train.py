@@ -380,6 +380,72 @@ def _resume_state(run_dir: Path, iterations: int, commit: bool = True) -> dict[s
                    "it cannot be resumed, start a new run")
 
 
+def _is_finished(state: dict[str, Any]) -> bool:
+    return bool(state["stopped_early"]) or state["epochs_done"] >= state["epochs"]
+
+
+def _finished_run(out: Path, info: dict[str, Any], verbose: int) -> TrainingResult | None:
+    """The result of the finished run in ``out`` (read, not changed), or None if it is not."""
+    try:
+        state = _read_json(out / STATE_FILE)
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(state, dict) and _is_finished(state)):
+        return None
+    if verbose:
+        print(f"{shown_path(out)}: the run is already finished ({state['epochs_done']} epochs"
+              + (", stopped early)" if state["stopped_early"] else ")"))
+    model = keras.models.load_model(out / LAST_FILE, safe_mode=True)
+    return TrainingResult(state["history"], out, model, list(info["class_names"]),
+                          state["best_epoch"], state["stopped_early"])
+
+
+LOCK_FILE = ".train.lock"
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path):
+    """Hold an exclusive lock on ``run_dir`` (the file ``.train.lock`` in it) while training.
+
+    Two processes training one run folder at once would overwrite each other's checkpoints
+    and history; the second one is refused with a one-line :class:`RunError`. The operating
+    system releases the lock when the process ends, even when it is killed, so a crash never
+    leaves a stale lock. (``fcntl`` locks; on Windows, which lacks them, nothing is locked.)
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    with open(run_dir / LOCK_FILE, "a+", encoding="utf-8") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            file.seek(0)
+            holder = file.read().strip() or "another process"
+            raise RunError(f"{run_dir}: {holder} is training this run right now; wait for it "
+                           "to finish, or choose another --out") from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"process {os.getpid()}")
+        file.flush()
+        try:
+            yield
+        finally:
+            file.seek(0)
+            file.truncate()
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as messages show it: relative to the working folder when that is shorter."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return relative if len(relative) < len(str(path)) else str(path)
+
+
 # ---- the data ---------------------------------------------------------------------------------
 
 
@@ -562,145 +628,149 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise RunError("--tensorboard needs the tensorboard package: pip install tensorboard")
 
-    # -- the settings: new ones, or those of the run to resume
+    if out.exists() and not out.is_dir():
+        raise RunError(f"{out}: exists and is not a folder")
     if resume:
-        info = read_run(out)
-        given = {"train_dir": train_dir, "val_dir": val_dir, "val_split": val_split,
-                 "recipe": recipe, "epochs": epochs, "image_size": image_size,
-                 "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
-                 "early_stopping": early_stopping}
-        settings = _resumed_settings(info, out, given, config)
-    else:
-        if out.exists() and not out.is_dir():
-            raise RunError(f"{out}: exists and is not a folder")
-        if any((out / name).exists() for name in (RUN_FILE, LAST_FILE, MODEL_FILE)):
-            raise RunError(f"{out}: already holds a run; continue it with --resume or choose "
-                           "another --out")
-        settings = _new_settings(train_dir, val_dir, val_split, get_recipe(recipe or DEFAULT_RECIPE),
-                                 epochs, image_size, batch_size, learning_rate, seed,
-                                 early_stopping, config)
-    the_recipe = get_recipe(settings["recipe"])
-
-    # -- the data, scanned once: unusable files and empty classes are known before training
-    started = time.perf_counter()
-    train_folder = Path(settings["train_dir"])
-    files = usable_files(train_folder, strict=strict)
-    class_names = list(files.class_names)
-    if resume:
-        check_same_classes(info["class_names"], class_names, str(train_folder))
-    if settings["val_dir"] is not None:
-        val_folder = Path(settings["val_dir"])
-        check_same_classes(class_names, data.find_classes(val_folder), str(val_folder))
-        training, validation = files, usable_files(val_folder, class_names, strict=strict)
-    else:
-        training, validation = data.split(files, settings["val_split"], settings["seed"])
-        if len(validation) == 0:
-            raise DatasetError(
-                f"{train_folder}: a validation split of {settings['val_split']:g} leaves no "
-                "validation image; use a split above 0 (e.g. 0.2) or --val DIR")
-    scan_seconds = time.perf_counter() - started
-    size, batch, seed = settings["image_size"], settings["batch_size"], settings["seed"]
-    settings["config"].update(image_size=size, num_classes=len(class_names))
-
-    # -- the pipelines; the model augments its training images itself, so they do not
-    steps_per_epoch = math.ceil(len(training) / batch)
-    keras.utils.set_random_seed(seed)
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
-    if cache is None:
-        cache = (len(training) + len(validation)) * size * size * 3 <= CACHE_LIMIT_BYTES
-    train_ds = data.make_dataset(training, size, batch, training=True, augment=False,
-                                 cache=cache, seed=seed)
-    val_ds = data.make_dataset(validation, size, batch, cache=cache, seed=seed)
-    # Tell Keras how many batches one pass over the validation images makes (the scan above
-    # left no unusable file to drop): it then never warns "your input ran out of data".
-    validation_batches = math.ceil(len(validation) / batch)
-    val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
-    if strategy is not None:  # the file names are one tensor: shard the batches, not files
-        options = tf.data.Options()
-        policy = tf.data.experimental.AutoShardPolicy.DATA
-        options.experimental_distribute.auto_shard_policy = policy
-        train_ds, val_ds = train_ds.with_options(options), val_ds.with_options(options)
-
-    # -- the model: new, or last.keras with its optimizer state
-    chief = is_chief(strategy)
+        read_run(out)  # a missing or broken run is refused before anything is touched
     out.mkdir(parents=True, exist_ok=True)
-    write_dir = out if chief else Path(tempfile.mkdtemp(prefix="helpers-train-worker-"))
-    _remove_stale_temporaries(write_dir)
-    state = _new_state(settings["epochs"])
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        if resume and (out / LAST_FILE).exists():
-            model = keras.models.load_model(out / LAST_FILE, safe_mode=True)
-            state = _resume_state(out, int(_number_of(model.optimizer.iterations)), chief)
-        else:
-            model = M.build_model(ModelConfig.from_dict(settings["config"]), seed=seed)
-            model.compile(optimizer=make_optimizer(the_recipe, settings["learning_rate"],
-                                                   settings["epochs"] * steps_per_epoch),
-                          loss=keras.losses.CategoricalCrossentropy(from_logits=M.FROM_LOGITS),
-                          metrics=["accuracy"])
-
-    # -- run.json: everything prediction needs, and how the run was made
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    if resume:
-        info["sessions"].append({"started": now, "from_epoch": state["epochs_done"] + 1})
-    else:
-        info = {
-            "class_names": class_names, "image_size": size, "preprocessing": PREPROCESSING,
-            "recipe": {**the_recipe.to_dict(), "learning_rate": settings["learning_rate"],
-                       "epochs": settings["epochs"], "batch_size": batch, "image_size": size,
-                       "description": the_recipe.describe(settings["learning_rate"])},
-            "model_config": settings["config"], "seed": seed, "settings": settings,
-            "created": now, "sessions": [{"started": now, "from_epoch": 1}],
-            "versions": _versions(),
-        }
-    info["status"] = "running"
-    info["data"] = {
-        "train_dir": settings["train_dir"], "val_dir": settings["val_dir"],
-        "val_split": settings["val_split"], "training_images": training.counts(),
-        "validation_images": validation.counts(), "steps_per_epoch": steps_per_epoch,
-        "cached": bool(cache), "scan_seconds": round(scan_seconds, 2)}
-    if chief:
-        write_json_atomically(out / RUN_FILE, info)
-
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
-    if state["stopped_early"] or state["epochs_done"] >= settings["epochs"]:
-        if verbose:
-            print(f"{out}: the run is already finished ({state['epochs_done']} epochs"
-                  + (", stopped early)" if state["stopped_early"] else ")"))
-        return _finish(out, info, state, model, class_names, chief)
-    if verbose:
-        print(f"training on {len(training)} images ({_counts(training)}), validating on "
-              f"{len(validation)} ({_counts(validation)})")
-        print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, "
-              f"{settings['epochs']} epochs, {the_recipe.describe(settings['learning_rate'])}; "
-              f"seed {seed}")
+    # One process at a time trains a run folder (of a multi-worker strategy, the chief: the
+    # others write elsewhere).
+    with run_lock(out) if is_chief(strategy) else contextlib.nullcontext():
+        # -- the settings: new ones, or those of the run to resume
         if resume:
-            print(f"resuming {out} after epoch {state['epochs_done']} of {settings['epochs']}")
+            info = read_run(out)
+            given = {"train_dir": train_dir, "val_dir": val_dir, "val_split": val_split,
+                     "recipe": recipe, "epochs": epochs, "image_size": image_size,
+                     "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+                     "early_stopping": early_stopping}
+            settings = _resumed_settings(info, out, given, config)
+            finished = _finished_run(out, info, verbose)
+            if finished is not None:  # nothing to do, and nothing is written
+                return finished
         else:
-            print(f"writing to {out}: model.keras (lowest validation loss), "
-                  "last.keras (every epoch)")
+            if any((out / name).exists() for name in (RUN_FILE, LAST_FILE, MODEL_FILE)):
+                raise RunError(f"{out}: already holds a run; continue it with --resume or choose "
+                               "another --out")
+            settings = _new_settings(train_dir, val_dir, val_split, get_recipe(recipe or DEFAULT_RECIPE),
+                                     epochs, image_size, batch_size, learning_rate, seed,
+                                     early_stopping, config)
+        the_recipe = get_recipe(settings["recipe"])
 
-    # -- fit, with a checkpoint every epoch
-    stopper = None
-    if settings["early_stopping"]:
-        stopper = ResumableEarlyStopping(settings["early_stopping"], **state["early_stopping"])
-    fit_callbacks: list[keras.callbacks.Callback] = [stopper] if stopper else []  # before the
-    fit_callbacks.append(RunCheckpoint(write_dir, state, len(training), stopper))  # checkpoint
-    if tensorboard:
-        fit_callbacks.append(keras.callbacks.TensorBoard(str(write_dir / LOG_FOLDER)))
-    fit_callbacks += list(callbacks)
-    # The training pipeline repeats and fit takes steps_per_epoch batches from it per epoch:
-    # Keras then knows the epoch's length from the start (no "ran out of data" at epoch 1).
-    model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, validation_data=val_ds,
-              epochs=settings["epochs"], initial_epoch=state["epochs_done"], shuffle=False,
-              callbacks=fit_callbacks, verbose=verbose)
+        # -- the data, scanned once: unusable files and empty classes are known before training
+        started = time.perf_counter()
+        train_folder = Path(settings["train_dir"])
+        files = usable_files(train_folder, strict=strict)
+        class_names = list(files.class_names)
+        if resume:
+            check_same_classes(info["class_names"], class_names, str(train_folder))
+        if settings["val_dir"] is not None:
+            val_folder = Path(settings["val_dir"])
+            check_same_classes(class_names, data.find_classes(val_folder), str(val_folder))
+            training, validation = files, usable_files(val_folder, class_names, strict=strict)
+        else:
+            training, validation = data.split(files, settings["val_split"], settings["seed"])
+            if len(validation) == 0:
+                raise DatasetError(
+                    f"{train_folder}: a validation split of {settings['val_split']:g} leaves no "
+                    "validation image; use a split above 0 (e.g. 0.2) or --val DIR")
+        scan_seconds = time.perf_counter() - started
+        size, batch, seed = settings["image_size"], settings["batch_size"], settings["seed"]
+        settings["config"].update(image_size=size, num_classes=len(class_names))
 
-    result = _finish(out, info, state, model, class_names, chief)
-    if verbose and result.best_epoch:
-        history, best = state["history"], result.best_epoch - 1
-        print(f"best epoch {result.best_epoch}: val_loss {history['val_loss'][best]:.4f}, "
-              f"val_accuracy {history['val_accuracy'][best]:.4f}; saved as {out / MODEL_FILE}")
-    return result
+        # -- the pipelines; the model augments its training images itself, so they do not
+        steps_per_epoch = math.ceil(len(training) / batch)
+        keras.utils.set_random_seed(seed)
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
+        if cache is None:
+            cache = (len(training) + len(validation)) * size * size * 3 <= CACHE_LIMIT_BYTES
+        train_ds = data.make_dataset(training, size, batch, training=True, augment=False,
+                                     cache=cache, seed=seed)
+        val_ds = data.make_dataset(validation, size, batch, cache=cache, seed=seed)
+        # Tell Keras how many batches one pass over the validation images makes (the scan above
+        # left no unusable file to drop): it then never warns "your input ran out of data".
+        validation_batches = math.ceil(len(validation) / batch)
+        val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
+        if strategy is not None:  # the file names are one tensor: shard the batches, not files
+            options = tf.data.Options()
+            policy = tf.data.experimental.AutoShardPolicy.DATA
+            options.experimental_distribute.auto_shard_policy = policy
+            train_ds, val_ds = train_ds.with_options(options), val_ds.with_options(options)
+
+        # -- the model: new, or last.keras with its optimizer state
+        chief = is_chief(strategy)
+        write_dir = out if chief else Path(tempfile.mkdtemp(prefix="helpers-train-worker-"))
+        _remove_stale_temporaries(write_dir)
+        state = _new_state(settings["epochs"])
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            if resume and (out / LAST_FILE).exists():
+                model = keras.models.load_model(out / LAST_FILE, safe_mode=True)
+                state = _resume_state(out, int(_number_of(model.optimizer.iterations)), chief)
+            else:
+                model = M.build_model(ModelConfig.from_dict(settings["config"]), seed=seed)
+                model.compile(optimizer=make_optimizer(the_recipe, settings["learning_rate"],
+                                                       settings["epochs"] * steps_per_epoch),
+                              loss=keras.losses.CategoricalCrossentropy(from_logits=M.FROM_LOGITS),
+                              metrics=["accuracy"])
+
+        # -- run.json: everything prediction needs, and how the run was made
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if resume:
+            info["sessions"].append({"started": now, "from_epoch": state["epochs_done"] + 1})
+        else:
+            info = {
+                "class_names": class_names, "image_size": size, "preprocessing": PREPROCESSING,
+                "recipe": {**the_recipe.to_dict(), "learning_rate": settings["learning_rate"],
+                           "epochs": settings["epochs"], "batch_size": batch, "image_size": size,
+                           "description": the_recipe.describe(settings["learning_rate"])},
+                "model_config": settings["config"], "seed": seed, "settings": settings,
+                "created": now, "sessions": [{"started": now, "from_epoch": 1}],
+                "versions": _versions(),
+            }
+        info["status"] = "running"
+        info["data"] = {
+            "train_dir": settings["train_dir"], "val_dir": settings["val_dir"],
+            "val_split": settings["val_split"], "training_images": training.counts(),
+            "validation_images": validation.counts(), "steps_per_epoch": steps_per_epoch,
+            "cached": bool(cache), "scan_seconds": round(scan_seconds, 2)}
+        if chief:
+            write_json_atomically(out / RUN_FILE, info)
+
+        if verbose:
+            print(f"training on {len(training)} images ({_counts(training)}), validating on "
+                  f"{len(validation)} ({_counts(validation)})")
+            print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, "
+                  f"{settings['epochs']} epochs, {the_recipe.describe(settings['learning_rate'])}; "
+                  f"seed {seed}")
+            if resume:
+                print(f"resuming {shown_path(out)} after epoch {state['epochs_done']} of {settings['epochs']}")
+            else:
+                print(f"writing to {shown_path(out)}: model.keras (lowest validation loss), "
+                      "last.keras (every epoch)")
+
+        # -- fit, with a checkpoint every epoch
+        stopper = None
+        if settings["early_stopping"]:
+            stopper = ResumableEarlyStopping(settings["early_stopping"], **state["early_stopping"])
+        fit_callbacks: list[keras.callbacks.Callback] = [stopper] if stopper else []  # before the
+        fit_callbacks.append(RunCheckpoint(write_dir, state, len(training), stopper))  # checkpoint
+        if tensorboard:
+            fit_callbacks.append(keras.callbacks.TensorBoard(str(write_dir / LOG_FOLDER)))
+        fit_callbacks += list(callbacks)
+        # The training pipeline repeats and fit takes steps_per_epoch batches from it per epoch:
+        # Keras then knows the epoch's length from the start (no "ran out of data" at epoch 1).
+        model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, validation_data=val_ds,
+                  epochs=settings["epochs"], initial_epoch=state["epochs_done"], shuffle=False,
+                  callbacks=fit_callbacks, verbose=verbose)
+
+        result = _finish(out, info, state, model, class_names, chief)
+        if verbose and result.best_epoch:
+            history, best = state["history"], result.best_epoch - 1
+            print(f"best epoch {result.best_epoch}: val_loss {history['val_loss'][best]:.4f}, "
+                  f"val_accuracy {history['val_accuracy'][best]:.4f}; saved as "
+                      f"{shown_path(out / MODEL_FILE)}")
+        return result
 
 
 def _versions() -> dict[str, str]:

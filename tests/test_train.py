@@ -289,8 +289,7 @@ def test_early_stopping_ends_the_run_and_resume_leaves_it_finished(shapes, tmp_p
         result = T.train(shapes, out, early_stopping=1, **quick(epochs=5, learning_rate=1e-30))
     assert result.stopped_early and result.history["epoch"] == [1, 2]
     assert T.read_run(out)["status"] == "stopped early"
-    with pytest.warns(SkippedImageWarning):
-        again = T.train(None, out, resume=True, verbose=2)
+    again = T.train(None, out, resume=True, verbose=2)  # the data is not even scanned again
     assert "already finished (2 epochs, stopped early)" in capsys.readouterr().out
     assert again.history["epoch"] == [1, 2]
 
@@ -501,13 +500,32 @@ def test_training_under_mirrored_strategy_on_two_logical_cpus(shapes, tmp_path):
     assert model(np.zeros((2, tiny.SIZE, tiny.SIZE, 3), np.float32)).shape == (2, 3)
 
 
-def test_ensure_trained_trains_once_then_leaves_a_finished_run(shapes, tmp_path):
+def test_ensure_trained_trains_once_then_leaves_a_finished_run(shapes, tmp_path, capsys,
+                                                               monkeypatch):
     out = tmp_path / "course"
-    assert T.ensure_trained(shapes, out, **quick(epochs=1)) == out
-    stamp = (out / "model.keras").stat().st_mtime_ns
-    T.ensure_trained(shapes, out, **quick(epochs=1))
-    assert (out / "model.keras").stat().st_mtime_ns == stamp
+    with pytest.warns(SkippedImageWarning):
+        assert T.ensure_trained(shapes, out, **quick(epochs=1)) == out
+    files = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    monkeypatch.chdir(tmp_path)
+    T.ensure_trained(shapes, out, **quick(epochs=1, verbose=2))
+    # Nothing is written again (not even run.json), and the message shows the path as given
+    # relative to the working folder.
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == files
+    assert capsys.readouterr().out == "course: the run is already finished (1 epochs)\n"
     assert T.read_history(out)["epoch"] == [1]
+
+
+def test_a_second_process_cannot_train_a_run_folder_being_trained(shapes, tmp_path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    with T.run_lock(out):  # as another process training it would hold it
+        with pytest.raises(T.RunError) as refused:
+            T.train(shapes, out, **quick(epochs=1))
+        message = str(refused.value)
+        assert "is training this run right now" in message and "\n" not in message
+        assert not (out / "run.json").exists()
+    with pytest.warns(SkippedImageWarning):  # released: the run goes ahead
+        assert T.train(shapes, out, **quick(epochs=1)).history["epoch"] == [1]
 
 
 def test_course_runs_of_quick_and_full_notebooks_live_apart():
