@@ -477,13 +477,13 @@ def read_train_sets(folder: str | os.PathLike, image_size: int = IMAGE_SIZE,
 # --------------------------------------------------------------------------------------------
 
 
-def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: float = 0.1,
-                   zoom: float = 0.2, translation: float = 0.1, contrast: float = 0.2) -> keras.Sequential:
+def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: float = 0.05,
+                   zoom: float = 0.1, translation: float = 0.1, contrast: float = 0.2) -> keras.Sequential:
     """Random changes of a batch of images in [0, 1], as Keras preprocessing layers.
 
     - ``RandomFlip("horizontal")``: a cat looking left is still a cat (no upside-down flips);
-    - ``RandomRotation(rotation)``: up to ± rotation × 360° (0.1: ± 36°);
-    - ``RandomZoom(zoom)``: in or out by up to ``zoom`` (0.2: 20%);
+    - ``RandomRotation(rotation)``: up to ± rotation × 360° (0.05: ± 18°);
+    - ``RandomZoom(zoom)``: in or out by up to ``zoom`` (0.1: 10%);
     - ``RandomTranslation(translation, translation)``: shifts by up to 10% of height and width;
     - ``RandomContrast(contrast)`` with ``value_range=(0, 1)``, as our pixels are in [0, 1].
       Keras 3.15 draws a single-number factor from [1, 1 + contrast] only (its documentation says

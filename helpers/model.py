@@ -462,9 +462,10 @@ class ModelConfig:
     augment: random changes to the training images, inside the model (see the module docstring).
         The strengths, used when augment is True (0 turns one off):
     flip: mirror left-right half of the time.
-    rotation: up to ± this fraction of a full turn (0.1 is ±36°).
+    rotation: up to ± this fraction of a full turn (0.05 is ±18°).
     zoom: in or out by up to this fraction.   translation: shift by up to this fraction of the side.
-    contrast: scale each image's contrast by a factor in [1 - contrast, 1 + contrast].
+    contrast: scale each image's contrast by a factor Keras 3.15 draws from [1, 1 + contrast]
+        (see ``helpers.data.make_augmenter``).
     """
 
     image_size: int = 128
@@ -481,8 +482,8 @@ class ModelConfig:
     initializer: str = "tutorial"
     augment: bool = False
     flip: bool = True
-    rotation: float = 0.1
-    zoom: float = 0.2
+    rotation: float = 0.05
+    zoom: float = 0.1
     translation: float = 0.1
     contrast: float = 0.2
 
@@ -544,7 +545,11 @@ ORIGINAL = ModelConfig()
 #: 0.713 against 0.704). Smaller images buy more epochs in the
 #: same minutes, batch norm lets the deeper network train quickly, augmentation and dropout fight
 #: the overfitting that 500 photos per class invite, and the global average keeps the head at
-#: 256·n + n weights where the tutorial's flatten needs 2 million.
+#: 256·n + n weights where the tutorial's flatten needs 2 million. The augmentation is mild:
+#: turns of up to ±18° (rotation 0.05) and zooms of up to 10 %. Judged on the validation split
+#: (seeds 0, 1, 2): the accuracy of the kept epoch was 0.795, 0.740, 0.740 with turns of ±36°
+#: and zooms of 20 %, and 0.790, 0.780, 0.775 with the mild ones, whose last ten epochs also
+#: hold steadier (mean 0.75, 0.78, 0.76; 0.71 for seed 0 with the strong ones).
 IMPROVED = ModelConfig(
     image_size=80,
     filters=(32, 64, 128, 256),
@@ -559,8 +564,8 @@ IMPROVED = ModelConfig(
     initializer="he",
     augment=True,
     flip=True,
-    rotation=0.1,
-    zoom=0.2,
+    rotation=0.05,
+    zoom=0.1,
     translation=0.1,
     contrast=0.2,
 )
