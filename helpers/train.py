@@ -410,11 +410,13 @@ def run_lock(run_dir: Path):
     Two processes training one run folder at once would overwrite each other's checkpoints
     and history; the second one is refused with a one-line :class:`RunError`. The operating
     system releases the lock when the process ends, even when it is killed, so a crash never
-    leaves a stale lock. (``fcntl`` locks; on Windows, which lacks them, nothing is locked.)
+    leaves a stale lock. (``fcntl`` locks; on Windows, which lacks them, the file is made but
+    nothing is locked.)
     """
     try:
         import fcntl
     except ImportError:  # Windows
+        (run_dir / LOCK_FILE).touch()
         yield
         return
     with open(run_dir / LOCK_FILE, "a+", encoding="utf-8") as file:
