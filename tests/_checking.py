@@ -18,3 +18,10 @@ def fails_with(checker, answer, *phrases):
     for phrase in phrases:
         assert phrase in message, f"{phrase!r} not in:\n{message}"
     return message
+
+
+def passes(checker, answer, capsys, exercise):
+    """Run the checker on a right answer; assert it printed the exercise's "correct" line."""
+    checker(answer)
+    out = capsys.readouterr().out
+    assert out.startswith(f"\N{CHECK MARK} {exercise}: correct"), out

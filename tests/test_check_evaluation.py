@@ -8,28 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from _checking import fails_with, not_written, passes
 from helpers import evaluate
-from helpers.check import NOT_WRITTEN, ExerciseError
+from helpers.check import NOT_WRITTEN
 from helpers.check import evaluation as check
-
-
-def not_written(*args):
-    raise NotImplementedError
-
-
-def fails_with(checker, answer, *phrases):
-    with pytest.raises(ExerciseError) as error:
-        checker(answer)
-    message = str(error.value)
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} not in:\n{message}"
-    return message
-
-
-def passes(checker, answer, capsys, exercise):
-    checker(answer)
-    out = capsys.readouterr().out
-    assert out.startswith(f"\N{CHECK MARK} {exercise}: correct"), out
 
 
 @pytest.mark.parametrize("checker", [check.confusion_matrix, check.measures,

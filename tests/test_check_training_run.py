@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.check import NOT_WRITTEN, ExerciseError
+from _checking import fails_with
+from helpers.check import NOT_WRITTEN
 from helpers.check import training_run as check
 
 
@@ -18,15 +19,6 @@ def stub(*args):
 def passes(checker, answer, capsys, exercise):
     checker(answer)
     assert capsys.readouterr().out.startswith(f"\N{CHECK MARK} {exercise}: correct.")
-
-
-def fails_with(checker, answer, *words):
-    with pytest.raises(ExerciseError) as error:
-        checker(answer)
-    message = str(error.value)
-    for word in words:
-        assert word in message, f"{word!r} not in:\n{message}"
-    return message
 
 
 # --------------------------------------------------------------------------------------------
