@@ -380,17 +380,15 @@ def _resume_state(run_dir: Path, iterations: int, commit: bool = True) -> dict[s
                    "it cannot be resumed, start a new run")
 
 
-def _is_finished(state: dict[str, Any]) -> bool:
-    return bool(state["stopped_early"]) or state["epochs_done"] >= state["epochs"]
-
-
 def _finished_run(out: Path, info: dict[str, Any], verbose: int) -> TrainingResult | None:
     """The result of the finished run in ``out`` (read, not changed), or None if it is not."""
     try:
         state = _read_json(out / STATE_FILE)
     except (OSError, ValueError):
         return None
-    if not (isinstance(state, dict) and _is_finished(state)):
+    if not isinstance(state, dict):
+        return None
+    if not (state["stopped_early"] or state["epochs_done"] >= state["epochs"]):
         return None
     if verbose:
         print(f"{shown_path(out)}: the run is already finished ({state['epochs_done']} epochs"
