@@ -17,12 +17,12 @@ Sharp but noisy: it is the network's sensitivity, pixel by pixel.
     α_k = (1 / (h·w)) · Σ_i Σ_j  ∂y_c / ∂A^k[i, j]              one weight per map k
     L   = ReLU( Σ_k  α_k · A^k )                                 (h, w), the layer's grid
 
-ReLU keeps the places that speak *for* class c. The map is as coarse as the layer (10×10 for
-the last convolution of the course's network on 80×80 photos) and is stretched over the photo
+ReLU keeps the places that speak *for* class c. The map is as coarse as the layer (6×6 for
+the last convolution of the course's network on 96×96 photos) and is stretched over the photo
 to be drawn (``helpers.plots.overlay_heatmap``).
 
 Which maps ``A``: by default those of the last convolution *after* the batch normalisation and
-ReLU that directly follow it (:func:`grad_cam_layer_name`: ``relu4`` in the course's network,
+ReLU that directly follow it (:func:`grad_cam_layer_name`: ``relu5`` in the course's network,
 ``conv3`` in the tutorial's, whose pooling comes before its ReLU). The paper used the rectified
 maps of the last convolution too (VGG's conv5_3 includes its ReLU). The raw convolution output
 of a batch-norm network is a poor choice: batch norm subtracts a different mean from each map,
@@ -52,7 +52,7 @@ _SAME_GRID = (keras.layers.BatchNormalization, keras.layers.ReLU, keras.layers.A
 
 def last_conv_layer_name(model: keras.Model) -> str:
     """The name of the model's last ``Conv2D`` layer (in the order of ``model.layers``), e.g.
-    "conv4" for the course's network; ValueError when it has none."""
+    "conv5" for the course's network; ValueError when it has none."""
     names = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     if not names:
         raise ValueError(f"model {model.name!r} has no Conv2D layer for Grad-CAM; its layers are "
@@ -63,7 +63,7 @@ def last_conv_layer_name(model: keras.Model) -> str:
 def grad_cam_layer_name(model: keras.Model) -> str:
     """The layer whose maps :func:`grad_cam` uses by default: the last ``Conv2D``, or the last
     of the batch normalisation and activation layers that directly follow it (same grid), e.g.
-    "relu4" for the course's network (conv4 → bn4 → relu4 → pool4) and "conv3" for the
+    "relu5" for the course's network (conv5 → bn5 → relu5 → pool5) and "conv3" for the
     tutorial's (conv3 → pool3 → relu3)."""
     layers = list(model.layers)
     index = [layer.name for layer in layers].index(last_conv_layer_name(model))

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 
 from helpers import images
+from helpers import model as M
+from helpers.train import get_recipe
 from helpers.check import NOT_WRITTEN, ExerciseError
 from helpers.check import prediction as check
 
@@ -91,9 +93,13 @@ def test_prepare_names_the_missing_batch_axis():
 
 
 def test_prepare_names_a_hard_coded_size():
-    message = fails_with(check.prepare, lambda p, s: prepare_right(p, 80),
-                         "is 80x80 pixels, not 64x64", "the size given as the argument")
-    assert "not 80x80" not in message  # the case with size 80 is right
+    message = fails_with(check.prepare, lambda p, s: prepare_right(p, 96),
+                         "is 96x96 pixels, not 64x64", "the size given as the argument")
+    assert "not 96x96" not in message  # the case with size 96 is right
+
+
+def test_the_checker_knows_the_course_runs_image_size():
+    assert check.COURSE_IMAGE_SIZE == M.IMPROVED.image_size == get_recipe("improved").image_size
 
 
 def test_prepare_names_float64():
@@ -175,7 +181,7 @@ def test_settings_right_answer_passes(capsys):
 
 
 def test_settings_copied_from_the_course_run_are_named():
-    fails_with(check.read_run_settings, lambda run_dir: (["cats", "dogs"], 80),
+    fails_with(check.read_run_settings, lambda run_dir: (["cats", "dogs"], 96),
                "the course run's classes", "the course run's size")
 
 
@@ -194,7 +200,7 @@ def test_settings_reading_the_wrong_key():
     def recipe_size(run_dir):
         info = json.loads((Path(run_dir) / "run.json").read_text())
         return info["class_names"], info["recipe"]["epochs"]
-    fails_with(check.read_run_settings, recipe_size, "image size 50 instead of 80")
+    fails_with(check.read_run_settings, recipe_size, "image size 50 instead of 96")
 
 
 # ---- Exercise 9.4: restore and predict ------------------------------------------------------------
@@ -250,9 +256,9 @@ def test_predict_photo_with_a_broken_prepare_says_to_fix_it_first():
 
 
 def test_predict_photo_hard_coded_size_crashes_readably():
-    def size_80(run_dir, path):
+    def size_96(run_dir, path):
         names, _ = settings_right(run_dir)
         model = keras.models.load_model(Path(run_dir) / "model.keras", safe_mode=True)
-        p = model.predict(prepare_right(path, 80), verbose=0)[0]
+        p = model.predict(prepare_right(path, 96), verbose=0)[0]
         return names[int(np.argmax(p))], float(p.max())
-    fails_with(check.predict_photo, size_80, "raised ValueError")
+    fails_with(check.predict_photo, size_96, "raised ValueError")

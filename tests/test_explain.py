@@ -57,12 +57,12 @@ def left_half_model() -> keras.Model:
 def test_last_conv_layer_of_the_course_networks():
     assert explain.last_conv_layer_name(M.build_model(M.ORIGINAL)) == "conv3"
     improved = dataclasses.replace(M.IMPROVED, image_size=32)
-    assert explain.last_conv_layer_name(M.build_model(improved)) == "conv4"
+    assert explain.last_conv_layer_name(M.build_model(improved)) == "conv5"
 
 
 def test_grad_cam_layer_is_the_last_convolution_after_its_batch_norm_and_relu():
     improved = M.build_model(dataclasses.replace(M.IMPROVED, image_size=32))
-    assert explain.grad_cam_layer_name(improved) == "relu4"            # conv4 → bn4 → relu4 → pool4
+    assert explain.grad_cam_layer_name(improved) == "relu5"            # conv5 → bn5 → relu5 → pool5
     assert explain.grad_cam_layer_name(M.build_model(M.ORIGINAL)) == "conv3"   # conv3 → pool3 → relu3
 
 
@@ -167,13 +167,14 @@ def test_the_improved_network_gives_the_same_maps_every_time():
     improved = M.build_model(config, seed=0)
     x = image(21, 32)
     first, second = explain.grad_cam(improved, x), explain.grad_cam(improved, x)
-    assert first.shape == (4, 4)                                        # relu4 sees 32/8 = 4
+    assert first.shape == (2, 2)                                        # relu5 sees 32/16 = 2
     np.testing.assert_array_equal(first, second)
     assert (first >= 0).all()
     np.testing.assert_array_equal(explain.saliency_map(improved, x),
                                   explain.saliency_map(improved, x))
-    pooled = explain.grad_cam(improved, x, layer_name="pool4")
-    assert pooled.shape == (2, 2)
+    assert explain.grad_cam(improved, x, layer_name="relu4").shape == (4, 4)
+    pooled = explain.grad_cam(improved, x, layer_name="pool5")
+    assert pooled.shape == (1, 1)
 
 
 def test_bad_arguments_say_what_is_wrong(cam_model):

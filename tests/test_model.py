@@ -255,10 +255,10 @@ def test_no_model_rescales_its_input_and_every_model_ends_in_softmax():
         assert tuple(model.inputs[0].shape[1:]) == (TINY, TINY, 3)
 
 
-def test_improved_is_four_batch_norm_blocks_with_augmentation_dropout_and_global_average():
+def test_improved_is_five_batch_norm_blocks_with_augmentation_dropout_and_global_average():
     config = M.IMPROVED
-    assert 80 <= config.image_size <= 96
-    assert len(config.filters) == 4 and config.batch_norm and config.augment
+    assert config.image_size == 96
+    assert config.filters == (32, 64, 128, 256, 512) and config.batch_norm and config.augment
     assert config.head == "global_average" and config.dropout > 0
     model = M.build_model(config, seed=0)
     augmentation = model.get_layer("augmentation")
@@ -270,7 +270,7 @@ def test_improved_is_four_batch_norm_blocks_with_augmentation_dropout_and_global
     names = [layer.name for layer in model.layers]
     assert names[:6] == ["images", "augmentation", "conv1", "bn1", "relu1", "pool1"]
     assert names[-4:] == ["global_average_pooling", "dropout1", "fc1", "softmax"]
-    assert model.get_layer("pool4").output.shape[1:] == (5, 5, 256)
+    assert model.get_layer("pool5").output.shape[1:] == (3, 3, 512)
 
 
 def test_batch_norm_replaces_the_convolution_bias():
@@ -392,7 +392,7 @@ def test_keras_weights_table_names_layers_and_skips_seed_states():
                          "bn1/moving_variance"]
     assert names[-2:] == ["fc1/kernel", "fc1/bias"]
     assert not any("seed" in name for name in names)
-    assert "Total parameters: 390370" in M.format_weights_table(
+    assert "Total parameters: 1572578" in M.format_weights_table(
         M.keras_weights_table(M.build_model(M.IMPROVED))
     )
 

@@ -168,7 +168,7 @@ def test_original_recipe_is_the_tutorials():
 
 def test_improved_recipe_is_adamw_with_cosine_decay():
     recipe = T.RECIPES["improved"]
-    assert recipe.config == M.IMPROVED and recipe.image_size == 80
+    assert recipe.config == M.IMPROVED and recipe.image_size == 96
     assert (recipe.optimizer, recipe.learning_rate, recipe.schedule, recipe.weight_decay,
             recipe.epochs, recipe.batch_size) == ("adamw", 2e-3, "cosine", 1e-2, 60, 32)
     optimizer = T.make_optimizer(recipe, 2e-3, total_steps=100)
@@ -198,7 +198,7 @@ def test_recipe_defaults_apply_unless_given(shapes):
     keys = ("image_size", "learning_rate", "epochs", "batch_size", "seed", "val_split")
     settings = T._new_settings(shapes, None, None, T.RECIPES["improved"], None, None, None,
                                None, None, None, None)
-    assert [settings[key] for key in keys] == [80, 2e-3, 60, 32, 0, 0.2]
+    assert [settings[key] for key in keys] == [96, 2e-3, 60, 32, 0, 0.2]
     settings = T._new_settings(shapes, None, 0.3, T.RECIPES["original"], 3, 64, 16, 1e-3, 7, None,
                                None)
     assert [settings[key] for key in keys] == [64, 1e-3, 3, 16, 7, 0.3]

@@ -92,9 +92,11 @@ def write_photo(path: Path, rgb: np.ndarray) -> Path:
 
 #: The photos of Exercise 9.1: (file name, height, width). All are larger than the sizes
 #: asked for, as photos are, so every resize shrinks (INTER_AREA).
-PREPARE_PHOTOS = (("striped.png", 150, 110), ("wide photo.jpg", 97, 131), ("tall.png", 140, 90))
-#: The image sizes asked for: the course's 80, then two others (a hard-coded 80 shows).
-PREPARE_SIZES = (80, 64, 48)
+PREPARE_PHOTOS = (("striped.png", 150, 110), ("wide photo.jpg", 104, 140), ("tall.png", 150, 100))
+#: The image size of the course's run: ``helpers.model.IMPROVED.image_size`` (a test checks).
+COURSE_IMAGE_SIZE = 96
+#: The image sizes asked for: the course's, then two others (a hard-coded course size shows).
+PREPARE_SIZES = (COURSE_IMAGE_SIZE, 64, 48)
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,8 +282,8 @@ def predicted_classes(answer: Callable[[np.ndarray, Sequence[str]], Any]) -> Non
 
 #: run.json contents of the checker's run folders: the course's, and two others.
 RUN_CASES = (
-    {"class_names": ["cats", "dogs"], "image_size": 80},
-    {"class_names": ["bikes", "cars", "planes"], "image_size": 96},
+    {"class_names": ["cats", "dogs"], "image_size": COURSE_IMAGE_SIZE},
+    {"class_names": ["bikes", "cars", "planes"], "image_size": 80},
     {"class_names": ["daisy", "rose", "sunflower", "tulip"], "image_size": 128},
 )
 
@@ -331,7 +333,7 @@ def _settings_problem(got: Any, folder: Path, case: dict[str, Any], shown: str) 
                         f"expected the whole number {size}")
     elif got_size != size:
         hint = (" (the course run's size: read the size from run.json)"
-                if got_size == 80 and size != 80 else "")
+                if got_size == COURSE_IMAGE_SIZE and size != COURSE_IMAGE_SIZE else "")
         problems.append(f"image size {got_size} instead of {size}{hint}")
     return f"{call}: " + "; ".join(problems) + "." if problems else ""
 
