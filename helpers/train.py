@@ -851,7 +851,28 @@ def train_course_classifier(quick: bool = False, data_root: str | os.PathLike | 
         if not subset.exists():
             data.link_subset(train_dir, subset, QUICK_PER_CLASS, seed=0)
         train_dir, settings["epochs"] = subset, QUICK_EPOCHS
+    if (out / RUN_FILE).exists():
+        _refuse_an_earlier_network(out)
     return ensure_trained(train_dir, out, **settings)
+
+
+def _refuse_an_earlier_network(out: Path) -> None:
+    """RunError when the course run in ``out`` was trained with another network than today's
+    recipe (a run kept from an earlier version of the course): notebooks 09 and 10 would then
+    explain one network with another's model. Nothing is deleted; the learner chooses."""
+    saved = read_run(out).get("model_config") or {}
+    current = get_recipe(DEFAULT_RECIPE).config.to_dict()
+    differ = [key for key in current if key != "num_classes" and key in saved
+              and json.dumps(saved[key]) != json.dumps(current[key])]
+    if differ:
+        def shown(config: dict[str, Any]) -> str:
+            return (f"{len(config['filters'])} blocks of {tuple(config['filters'])} filters at "
+                    f"{config['image_size']} px")
+        raise RunError(
+            f"{shown_path(out)}: trained with an earlier version of the course's network "
+            f"({shown(saved)}; today's has {shown(current)}, and {', '.join(differ)} differ); "
+            f"delete or rename that folder and run this again to train the current one"
+        )
 
 
 # ---- command line -----------------------------------------------------------------------------

@@ -546,3 +546,18 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     assert T.read_history(out)["epoch"] == list(range(1, T.QUICK_EPOCHS + 1))
     subset = tmp_path / "quick-runs" / "training_data_6_per_class"
     assert data.list_files(subset).counts() == {name: 6 for name in tiny.SHAPES}
+
+    assert T.train_course_classifier(quick=True, data_root=root, verbose=0) == out   # reused
+    # A run kept from an earlier version of the course (another network) is refused, not used.
+    run_json = out / "run.json"
+    saved = json.loads(run_json.read_text())
+    saved["model_config"].update(filters=[32, 64, 128, 256], image_size=80)
+    run_json.write_text(json.dumps(saved))
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    with pytest.raises(T.RunError) as refused:
+        T.train_course_classifier(quick=True, data_root=root, verbose=0)
+    message = str(refused.value)
+    assert "earlier version of the course's network" in message and "\n" not in message
+    assert "4 blocks of (32, 64, 128, 256) filters at 80 px" in message
+    assert "image_size, filters differ" in message and "delete or rename" in message
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
