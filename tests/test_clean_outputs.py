@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from tools.clean_outputs import clean_notebook, clean_text
+from tools.clean_outputs import clean_notebook, clean_text, main
 from tools.notebooks import course_notebooks
 
 NOISE = (
@@ -43,3 +43,13 @@ def test_committed_notebooks_carry_no_runtime_log_lines(path):
             if output.get("name") == "stderr":
                 assert clean_text(output["text"]) == output["text"], (
                     f"{path.name}: cell {index} keeps TensorFlow log lines; run tools/clean_outputs.py")
+
+
+def test_the_command_line_explains_itself_and_names_a_missing_notebook(tmp_path, capsys):
+    with pytest.raises(SystemExit) as shown:
+        main(["--help"])
+    assert shown.value.code == 0 and "notebooks" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        main([str(tmp_path / "missing.ipynb")])
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert refused.value.code == 2 and error.endswith(f"no such notebook: {tmp_path / 'missing.ipynb'}")

@@ -11,6 +11,7 @@ learner, so ``make outputs`` strips them from the committed notebooks. Everythin
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -57,11 +58,17 @@ def clean_notebook(path: Path) -> int:
     return removed
 
 
-def main(paths: list[str]) -> int:
-    for name in paths:
-        removed = clean_notebook(Path(name))
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path, help="executed .ipynb files, cleaned in place")
+    args = parser.parse_args(argv)
+    missing = [str(path) for path in args.notebooks if not path.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    for path in args.notebooks:
+        removed = clean_notebook(path)
         if removed:
-            print(f"{name}: removed {removed} TensorFlow log lines")
+            print(f"{path}: removed {removed} TensorFlow log lines")
     return 0
 
 
