@@ -743,7 +743,10 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, "
                   f"{settings['epochs']} epochs, {the_recipe.describe(settings['learning_rate'])}; "
                   f"seed {seed}")
-            if resume:
+            if resume and state["epochs_done"] >= settings["epochs"]:  # crashed after its last epoch
+                print(f"{shown_path(out)}: the interruption came after the last of its "
+                      f"{settings['epochs']} epochs; recording the run as finished")
+            elif resume:
                 print(f"resuming {shown_path(out)} after epoch {state['epochs_done']} of {settings['epochs']}")
             else:
                 print(f"writing to {shown_path(out)}: model.keras (lowest validation loss), "

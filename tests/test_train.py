@@ -255,6 +255,24 @@ def test_resume_takes_the_state_that_matches_last_keras(tmp_path):
     assert json.loads((tmp_path / "history.json").read_text()) == {"epoch": [1, 2]}
 
 
+def test_a_crash_while_committing_the_last_epoch_resumes_to_a_finished_run(shapes, tmp_path, capsys):
+    out = tmp_path / "crashed"
+    with pytest.warns(SkippedImageWarning):
+        T.train(shapes, out, **quick(epochs=1))
+    # As if the process died after last.keras was replaced and before state.json was committed.
+    final = json.loads((out / "state.json").read_text())
+    (out / "state.json").rename(out / "state.json.next")
+    T.write_json_atomically(out / "state.json", {**final, "epochs_done": 0, "optimizer_iterations": 0,
+                                                 "history": {key: [] for key in final["history"]}})
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(None, out, resume=True, verbose=2)
+    printed = capsys.readouterr().out
+    assert "the interruption came after the last of its 1 epochs; recording the run as finished" in printed
+    assert "resuming" not in printed
+    assert result.history["epoch"] == [1] and T.read_run(out)["status"] == "finished"
+    assert not (out / "state.json.next").exists()
+
+
 class FakeResolver:
     """What a multi-worker strategy's cluster_resolver tells: the cluster and this task."""
 
