@@ -863,19 +863,22 @@ def _refuse_an_earlier_network(out: Path) -> None:
     """RunError when the course run in ``out`` was trained with another network than today's
     recipe (a run kept from an earlier version of the course): notebooks 09 and 10 would then
     explain one network with another's model. Nothing is deleted; the learner chooses."""
-    saved = read_run(out).get("model_config") or {}
-    current = get_recipe(DEFAULT_RECIPE).config.to_dict()
-    differ = [key for key in current if key != "num_classes" and key in saved
-              and json.dumps(saved[key]) != json.dumps(current[key])]
-    if differ:
-        def shown(config: dict[str, Any]) -> str:
-            return (f"{len(config['filters'])} blocks of {tuple(config['filters'])} filters at "
-                    f"{config['image_size']} px")
-        raise RunError(
-            f"{shown_path(out)}: trained with an earlier version of the course's network "
-            f"({shown(saved)}; today's has {shown(current)}, and {', '.join(differ)} differ); "
-            f"delete or rename that folder and run this again to train the current one"
-        )
+    saved = ModelConfig.from_dict(read_run(out).get("model_config", {}))
+    current = dataclasses.replace(get_recipe(DEFAULT_RECIPE).config, num_classes=saved.num_classes)
+    if saved == current:
+        return
+    differ = [field.name for field in dataclasses.fields(saved)
+              if getattr(saved, field.name) != getattr(current, field.name)]
+    raise RunError(
+        f"{shown_path(out)}: trained with an earlier version of the course's network "
+        f"({_blocks(saved)}; today's has {_blocks(current)}, and {', '.join(differ)} differ); "
+        "delete or rename that folder and run this again to train the current one"
+    )
+
+
+def _blocks(config: ModelConfig) -> str:
+    """E.g. "5 blocks of (32, 64, 128, 256, 512) filters at 96 px"."""
+    return f"{len(config.filters)} blocks of {config.filters} filters at {config.image_size} px"
 
 
 # ---- command line -----------------------------------------------------------------------------
