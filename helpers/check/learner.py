@@ -68,16 +68,19 @@ def solution(exercise: str, folder: Path | str = ".") -> None:
     print(found["code"])
 
 
-def progress(notebook: int, results: dict[str, str] | None = None) -> dict[str, str]:
-    """Print and return the status of each exercise of notebook ``notebook`` in this kernel.
+def statuses(notebook: int, results: dict[str, str] | None = None) -> dict[str, str]:
+    """``{exercise id: status}`` of notebook ``notebook`` from ``results`` (default: this kernel's).
 
     An exercise whose checker has not run since the kernel started is "not attempted".
     """
     if results is None:
         from helpers.check import RESULTS as results
-    statuses = {key: results.get(key, "not attempted") for key in exercises_of(notebook)}
-    print(summary(f"Notebook {notebook:02d}", statuses))
-    return statuses
+    return {key: results.get(key, "not attempted") for key in exercises_of(notebook)}
+
+
+def progress(notebook: int) -> None:
+    """Print each exercise of notebook ``notebook``: passed, failed or not attempted here."""
+    print(summary(f"Notebook {notebook:02d}", statuses(notebook)))
 
 
 def summary(title: str, statuses: dict[str, str]) -> str:
