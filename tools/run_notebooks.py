@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.notebooks import BUILD, course_notebooks, read_metric, run_notebook  # noqa: E402
+from tools.notebooks import BUILD, NOTEBOOKS, course_notebooks, read_metric, run_notebook  # noqa: E402
 
 
 @contextmanager
@@ -56,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("prefixes", nargs="*", help="run only notebooks whose names start with these")
     parser.add_argument("--quick", action="store_true", help="pass QUICK=True to every notebook")
     parser.add_argument("--out", type=Path, default=BUILD / "notebooks", help="where executed copies go")
+    parser.add_argument("--source", type=Path, default=NOTEBOOKS, help="the folder of notebooks to run")
     args = parser.parse_args(argv)
 
-    notebooks = [p for p in course_notebooks()
+    notebooks = [p for p in course_notebooks(args.source)
                  if not args.prefixes or any(p.name.startswith(x) for x in args.prefixes)]
     if not notebooks:
         print("no notebook matches " + " ".join(args.prefixes), file=sys.stderr)
