@@ -60,7 +60,6 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.util import run_sync
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -251,33 +250,44 @@ def copy_course(folder: Path, course: Path = ROOT) -> Path:
 
 def run_graded(graded: nbformat.NotebookNode, grading: dict[int, Exercise], work: Path,
                limits: Limits, token: str) -> dict[str, tuple[str, str]]:
-    """Execute ``graded`` in a fresh kernel in ``work``; (status, message) per exercise id."""
+    """Execute ``graded`` in a fresh kernel in ``work``; (status, message) per exercise id.
+
+    The kernel's own output streams (its start-up warnings, whatever a submission writes to the
+    process's file descriptors) go to ``work/../kernel.log``, not to the instructor's terminal.
+    """
     results: dict[str, tuple[str, str]] = {}
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(work.parent)] + [
         p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     client = LimitedClient(graded, kernel_name=ensure_kernel(), timeout=int(limits.cell_timeout),
-                           allow_errors=True, interrupt_on_timeout=False,
+                           allow_errors=True, interrupt_on_timeout=True,
+                           error_on_timeout={"ename": "CellTimeoutError", "evalue": "the cell ran too long",
+                                             "traceback": []},
                            resources={"metadata": {"path": str(work)}})
     client.max_output_chars = limits.max_output
     deadline = time.monotonic() + limits.notebook_timeout
     timed_out_cells: set[int] = set()
     stopped = ""
+    log = open(work.parent / "kernel.log", "wb")  # noqa: SIM115 (closed below, after the kernel)
     try:
-        with client.setup_kernel(env=env, cwd=str(work)):
+        with client.setup_kernel(env=env, cwd=str(work), stdout=log, stderr=log):
             for index, cell in enumerate(graded.cells):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     stopped = stopped or "timeout"
                     break
                 client.timeout = int(max(1, min(limits.cell_timeout, left)))
+                # On a timeout nbclient interrupts the kernel, waits for the cell to end and goes
+                # on (interrupt_on_timeout); the cell then took at least the time limit.
+                started = time.monotonic()
                 try:
                     client.execute_cell(cell, index)
-                except CellTimeoutError:
+                except CellTimeoutError:  # the kernel did not answer the interrupt
                     timed_out_cells.add(index)
-                    run_sync(client.km.interrupt_kernel)()
                 except DeadKernelError:
                     stopped = "error"
                     break
+                if time.monotonic() - started >= client.timeout:
+                    timed_out_cells.add(index)
                 if index in grading:
                     exercise = grading[index]
                     if index in timed_out_cells or index - 1 in timed_out_cells:
@@ -287,6 +297,8 @@ def run_graded(graded: nbformat.NotebookNode, grading: dict[int, Exercise], work
     except (DeadKernelError, RuntimeError, OSError) as error:
         stopped = stopped or "error"
         results.setdefault("", ("error", f"the kernel stopped: {error}"))
+    finally:
+        log.close()
     for exercise in grading.values():
         if exercise.id not in results:
             results[exercise.id] = (("timeout", "the notebook ran out of time before this exercise")
@@ -340,13 +352,17 @@ def feedback(learner: str, results: list[Result]) -> str:
     total = sum(r.points for r in results)
     possible = sum(r.max_points for r in results)
     lines = [f"# Feedback for {learner}", "", f"{total:g} of {possible:g} points.", ""]
-    notebook = None
+    notebook, said = None, ""
     for result in results:
         if result.notebook != notebook:
-            notebook = result.notebook
+            notebook, said = result.notebook, ""
             lines += ["", f"## {notebook}", ""]
         lines.append(f"- Exercise {result.exercise}: **{result.status}** "
                      f"({result.points:g}/{result.max_points:g})")
+        if result.message and result.message != said and result.status in ("missing", "error", "timeout"):
+            said = result.message
+        elif result.message == said:
+            continue
         if result.message:
             lines += ["", "  ```", *[f"  {line}" for line in result.message.splitlines()], "  ```"]
     return "\n".join(lines) + "\n"
