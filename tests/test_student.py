@@ -13,6 +13,7 @@ import json
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers.check import NOT_WRITTEN
@@ -180,8 +181,13 @@ def test_a_student_notebook_fails_only_in_its_exercise_cells(path, student_dir, 
     source = nbformat.read(path, as_version=4)
     student = nbformat.read(student_dir / path.name, as_version=4)
     # No allow_errors: Run All must carry on past the exercise cells by their raises-exception tag.
-    NotebookClient(student, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT,
-                   resources={"metadata": {"path": str(student_dir)}}).execute()
+    try:
+        NotebookClient(student, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT,
+                       resources={"metadata": {"path": str(student_dir)}}).execute()
+    except CellExecutionError as error:
+        pytest.fail(f"{path.name} (student version): Run All stopped at a cell that is not an exercise: "
+                    f"{error.ename}: {error.evalue}. If an exercise's stub above left a name undefined, keep "
+                    "each solution inside a function body, so the function still exists.")
     assert all(c.execution_count for c in student.cells if c.cell_type == "code"), "Run All stopped early"
     secrets = secret_lines(source)
     for index, (original, cell) in enumerate(zip(source.cells, student.cells)):
