@@ -47,6 +47,7 @@ quick: data
 # JupyterLab at the repository root (helpers/ beside the notebooks), opened on workspace/: the
 # learner's own copies, made from the learner edition on first use (tools/workspace.py).
 lab: data
+	$(PY) -c "from tools.notebooks import ensure_kernel; ensure_kernel()"
 	$(PY) tools/workspace.py create
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/workspace
 
