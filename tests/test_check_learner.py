@@ -201,3 +201,17 @@ def test_saved_status_reads_the_exercise_cells_of_a_notebook(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     assert saved_status(path) == {"1.1": "passed", "1.2": "not attempted"}
     assert summary("01", saved_status(path)).splitlines()[0] == "01: 1 of 2 exercises passed"
+
+
+# --- the course's notebooks ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", course_notebooks(), ids=[p.stem for p in course_notebooks()])
+def test_exercise_cells_are_numbered_in_order_and_the_notebook_ends_with_its_progress(path):
+    notebook = nbformat.read(path, as_version=4)
+    number = int(path.name[:2])
+    found = [c.metadata["exercise"] for c in notebook.cells if c.cell_type == "code" and "exercise" in c.metadata]
+    assert [e["id"] for e in found] == [f"{number}.{k}" for k in range(1, len(found) + 1)] == exercises_of(number)
+    assert all(isinstance(e.get("points", 1), (int, float)) and e.get("points", 1) > 0 for e in found)
+    last = notebook.cells[-1]
+    assert last.cell_type == "code" and f"progress({number})" in last.source
+    assert "exercises passed" in "".join(o.get("text", "") for o in last.outputs), "commit its output"
