@@ -7,16 +7,19 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.course-installed
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help setup data course quick lab test unit clean outputs student site
+.PHONY: help setup data course quick lab workspace progress grade test unit clean outputs student site
 
 help:
 	@echo "make course   set up, get the data, execute every notebook (full parameters) into build/notebooks/"
 	@echo "make quick    the same with QUICK=True (minutes, not an hour)"
-	@echo "make lab      open JupyterLab on notebooks/ with the course's kernel"
+	@echo "make lab      open JupyterLab at the repository root on your own copies in workspace/ (made on first use)"
+	@echo "make workspace  bring new and updated course notebooks into workspace/ (never overwrites your changes)"
+	@echo "make progress every exercise in workspace/: passed, failed or not attempted"
+	@echo "make grade SUBMISSIONS=DIR OUT=DIR   grade learners' notebooks (one folder per learner) into OUT/grades.csv"
 	@echo "make test     set up, then unit tests + nbval + papermill on every notebook"
 	@echo "make data     download the cats-vs-dogs photos into data/ (or \$$COURSE_DATA_DIR) if missing"
 	@echo "make setup    only create .venv and install the course"
-	@echo "make student  student versions (solutions stubbed, outputs cleared) into build/student/"
+	@echo "make student  student versions (solutions stubbed, outputs cleared) into build/student/; SOLUTIONS=no leaves solutions out"
 	@echo "make site     the course as HTML pages with an index into build/site/ (after make course: fresh outputs)"
 
 $(PY):
@@ -27,7 +30,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m ipykernel install --sys-prefix --name cnn-course --display-name "Python (cnn-course)"
+	$(PY) -c "from tools.notebooks import ensure_kernel; ensure_kernel()"
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -41,8 +44,24 @@ course: data
 quick: data
 	$(PY) tools/run_notebooks.py --quick
 
+# JupyterLab at the repository root (helpers/ beside the notebooks), opened on workspace/: the
+# learner's own copies, made from the learner edition on first use (tools/workspace.py).
 lab: data
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(PY) -c "from tools.notebooks import ensure_kernel; ensure_kernel()"
+	$(PY) tools/workspace.py create
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/workspace
+
+workspace: setup
+	$(PY) tools/workspace.py update
+
+progress: setup
+	$(PY) tools/workspace.py progress
+
+# Grade learners' notebooks: make grade SUBMISSIONS=submissions OUT=grades [QUICK=1]
+SUBMISSIONS ?= submissions
+OUT ?= build/grades
+grade: data
+	$(if $(QUICK),COURSE_QUICK=1) $(PY) tools/grade.py $(SUBMISSIONS) --out $(OUT)
 
 # The README's test command: unit tests, nbval on every notebook, papermill on every notebook.
 test: data
@@ -64,8 +83,9 @@ outputs: data
 
 # Student versions for instructors: solutions replaced by `raise NotImplementedError()`, hidden
 # tests removed, outputs cleared, plus a README.md for learners (tools/student.py).
+# make student SOLUTIONS=no  leaves the solutions out entirely (no solutions.json).
 student: setup
-	$(PY) tools/student.py --out build/student
+	$(PY) tools/student.py --out build/student $(if $(filter no,$(SOLUTIONS)),--no-solutions)
 
 # The course as HTML (nbconvert, lab template) with an index page (tools/site.py). Renders the
 # executed copies in build/notebooks/ where `make course` left current ones, else the committed

@@ -22,15 +22,16 @@ uses it:
 - ``plots``    every figure the course draws
 - ``check``    the exercise checkers
 - ``env``      the environment check and the course's paths and quick-run switch
+- ``quiet``    keeps TensorFlow's C++ start-up lines out of notebooks; the course kernel's launcher
 
 The mathematics (``neuron``, ``shapes``, ``ops``) imports neither TensorFlow nor OpenCV.
 """
 
-import os
+from helpers import quiet
 
 # TensorFlow's C++ start-up lines (oneDNN, CUDA probing, CPU features) are noise for a learner on
 # a CPU; keep them out of every notebook that imports the helpers. Python errors still raise.
-# Set before any helper imports TensorFlow; an explicit setting by the user wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Done before any helper imports TensorFlow; an explicit TF_CPP_MIN_LOG_LEVEL by the user wins.
+quiet.install()
 
 __version__ = "0.1.0"

@@ -312,7 +312,7 @@ def only_last_layer(model, optimizer, x, y):
     (step_with(probabilities_ce), "from_logits=True"),
     (step_with(mean_ce, sign=-1.0), "moved uphill"),
     (step_with(mean_ce, returned="after"), "before the update"),
-    (loss_outside_the_tape, "*inside* the `with tf.GradientTape() as tape:` block"),
+    (loss_outside_the_tape, "*inside* the GradientTape block"),
     (only_last_layer, "fc1 kernel (W1), fc1 bias (b1) differ"),
     (lambda model, optimizer, x, y: None, "return the loss"),
 ], ids=["no-apply", "new-optimizer", "sum", "from-logits", "ascent", "loss-after", "outside-tape",

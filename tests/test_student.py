@@ -8,14 +8,18 @@ raises on a wrong answer. This module checks the other side, the student version
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers.check import NOT_WRITTEN
 from tools.notebooks import CELL_TIMEOUT, course_notebooks, ensure_kernel
-from tools.student import STUB, build, has_solution, marker, student_notebook, student_source
+from tools.student import (RAISES, SOLUTIONS_FILE, STUB, build, has_solution, marker, solution_code,
+                           student_notebook, student_source)
 
 NOTEBOOKS = course_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
@@ -61,6 +65,27 @@ def test_outputs_execution_counts_and_run_metadata_are_cleared():
     assert cell.outputs, "the source notebook must not be changed"
 
 
+def test_an_exercise_cell_is_tagged_raises_exception_so_run_all_goes_on():
+    exercise = new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\ncheck.f(f)",
+                             metadata={"tags": ["mine"], "exercise": {"id": "1.1", "points": 2}})
+    student = student_notebook(new_notebook(cells=[exercise, new_code_cell("print(1)")]))
+    assert student.cells[0].metadata == {"tags": ["mine", RAISES], "exercise": {"id": "1.1", "points": 2}}
+    assert "tags" not in student.cells[1].metadata
+
+
+def test_solution_code_drops_the_markers_and_hidden_tests():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n### BEGIN HIDDEN TESTS\nassert f(1)\n### END HIDDEN TESTS\ncheck.f(f)"
+    assert solution_code(source) == "def f(x):\n    return x\ncheck.f(f)"
+
+
+def test_no_solutions_leaves_solutions_json_out_and_the_readme_says_so(tmp_path):
+    build(tmp_path, NOTEBOOKS[:1])
+    assert (tmp_path / SOLUTIONS_FILE).is_file()
+    build(tmp_path, NOTEBOOKS[:1], with_solutions=False)
+    assert not (tmp_path / SOLUTIONS_FILE).exists()
+    assert "where your instructor provides them" in (tmp_path / "README.md").read_text()
+
+
 # --- the course's student versions --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -102,6 +127,15 @@ def test_make_student_writes_every_notebook_and_a_readme(student_dir):
     assert sorted(p.name for p in student_dir.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
     readme = (student_dir / "README.md").read_text()
     assert "raise NotImplementedError()" in readme and all(p.name in readme for p in NOTEBOOKS)
+    assert 'helpers.check.hint("5.2")' in readme and "helpers.check.solution" in readme
+
+
+def test_solutions_json_holds_every_exercise_of_the_course(student_dir):
+    solutions = json.loads((student_dir / SOLUTIONS_FILE).read_text())
+    ids = [c.metadata["exercise"]["id"] for p in NOTEBOOKS for c in nbformat.read(p, as_version=4).cells
+           if c.cell_type == "code" and has_solution(c.source)]
+    assert sorted(solutions) == sorted(ids) and len(ids) >= 50
+    assert all(marker(line) is None for s in solutions.values() for line in s["code"].splitlines())
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -146,8 +180,26 @@ def test_a_student_notebook_fails_only_in_its_exercise_cells(path, student_dir, 
     monkeypatch.setenv("COURSE_QUICK", "1")
     source = nbformat.read(path, as_version=4)
     student = nbformat.read(student_dir / path.name, as_version=4)
-    NotebookClient(student, kernel_name=ensure_kernel(), allow_errors=True, timeout=CELL_TIMEOUT,
-                   resources={"metadata": {"path": str(student_dir)}}).execute()
+    # No allow_errors: Run All must carry on past the exercise cells by their raises-exception tag.
+    try:
+        NotebookClient(student, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT,
+                       resources={"metadata": {"path": str(student_dir)}}).execute()
+    except CellExecutionError as error:
+        pytest.fail(f"{path.name} (student version): Run All stopped at a cell that is not an exercise: "
+                    f"{error.ename}: {error.evalue}. If an exercise's stub above left a name undefined, keep "
+                    "each solution inside a function body, so the function still exists.")
+    assert all(c.execution_count for c in student.cells if c.cell_type == "code"), "Run All stopped early"
+    secrets = secret_lines(source)
+    for index, (original, cell) in enumerate(zip(source.cells, student.cells)):
+        committed = [o for o in original.get("outputs", []) if o.get("name") == "stderr"]
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stderr" and not committed:
+                raise AssertionError(f"{path.name}: cell {index} wrote to stderr: {output.text[:300]}")
+            if output.output_type == "error" and output.ename == "ExerciseError":
+                shown = "\n".join(output.traceback)
+                assert "helpers/check" not in shown and "Traceback" not in shown, shown
+                leaked = [line for line in secrets if len(line) >= 12 and line in shown]
+                assert not leaked, f"{path.name}: cell {index}'s message shows the solution's {leaked}"
     wrong = []
     for index, (original, cell) in enumerate(zip(source.cells, student.cells)):
         for output in cell.get("outputs", []):

@@ -37,20 +37,42 @@ def parameters_cells(path: Path) -> list[int]:
     ]
 
 
+#: How the course kernel starts: TensorFlow's C++ start-up lines silenced first (helpers.quiet),
+#: then an ordinary IPython kernel. Written so that a ``helpers`` without ``quiet`` still starts.
+KERNEL_LAUNCHER = ("try:\n    from helpers.quiet import install\n    install()\n"
+                   "except ImportError:\n    pass\n"
+                   "from ipykernel.kernelapp import launch_new_instance\nlaunch_new_instance()")
+
+#: The environment the kernel spec sets (TensorFlow's log level before anything imports it).
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def kernel_argv(python: str = sys.executable) -> list[str]:
+    """The course kernel's command line: this Python running :data:`KERNEL_LAUNCHER`."""
+    return [python, "-Xfrozen_modules=off", "-c", KERNEL_LAUNCHER, "-f", "{connection_file}"]
+
+
 def ensure_kernel() -> str:
     """Register this Python as the Jupyter kernel ``cnn-course`` (inside the venv) if missing.
 
     The kernel spec stores the absolute path of this interpreter, so papermill and JupyterLab
-    run the notebooks with the course's packages whatever ``python`` means on the PATH.
+    run the notebooks with the course's packages whatever ``python`` means on the PATH. It starts
+    through :data:`KERNEL_LAUNCHER` with :data:`KERNEL_ENV`, so no notebook shows TensorFlow's
+    C++ start-up lines as a red stderr block.
     """
     from jupyter_client.kernelspec import KernelSpecManager
 
     manager = KernelSpecManager()
     spec = manager.find_kernel_specs().get(KERNEL_NAME)
-    if spec is None or json.loads((Path(spec) / "kernel.json").read_text())["argv"][0] != sys.executable:
+    current = json.loads((Path(spec) / "kernel.json").read_text()) if spec else {}
+    if current.get("argv") != kernel_argv() or current.get("env") != KERNEL_ENV:
         from ipykernel.kernelspec import install
 
-        install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+        folder = Path(install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix))
+        spec_file = folder / "kernel.json"
+        written = json.loads(spec_file.read_text())
+        written.update(argv=kernel_argv(), env=KERNEL_ENV)
+        spec_file.write_text(json.dumps(written, indent=1) + "\n")
     return KERNEL_NAME
 
 

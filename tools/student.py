@@ -2,6 +2,7 @@
 
     python tools/student.py                 # every notebook in notebooks/ -> build/student/
     python tools/student.py --out handout   # somewhere else
+    python tools/student.py --no-solutions  # without solutions.json: helpers.check.solution has none
 
 In the source notebooks each exercise's solution sits between nbgrader's markers, and checks that
 learners should not see between the hidden-test markers::
@@ -22,8 +23,11 @@ marker line it replaces, so a solution inside a function body leaves the functio
 
     check.output_size(conv_output_size)
 
-It also deletes hidden-test regions (markers included) and clears every output and execution
-count. Only code cells are transformed, and only whole marker lines count (``### BEGIN SOLUTION``
+It also deletes hidden-test regions (markers included), clears every output and execution
+count, and tags each exercise cell ``raises-exception``, so that Run All in JupyterLab (and nbval,
+and nbclient) carries on past an exercise not answered yet while its cell still shows the
+checker's message. Unless ``--no-solutions`` is given, the solutions go into ``solutions.json``
+beside the notebooks, where ``helpers.check.solution("5.2")`` finds them. Only code cells are transformed, and only whole marker lines count (``### BEGIN SOLUTION``
 alone on its line), so Markdown that *explains* the markers is left as it is. (nbgrader's
 ClearSolutions matches the marker text anywhere, Markdown included, and would stop at such a
 sentence; its package would also add its database and JupyterLab extensions to the learners'
@@ -33,6 +37,7 @@ environment, which is why these few lines do the same job with nbformat.)
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -49,6 +54,12 @@ STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 #: A marker line: only the marker comment on its line, e.g. ``    ### BEGIN SOLUTION``.
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+
+#: The tag JupyterLab's Run All, nbclient and nbval honour: an error here does not stop the run.
+RAISES = "raises-exception"
+
+#: The learner edition's file of solutions, read by ``helpers.check.solution``.
+SOLUTIONS_FILE = "solutions.json"
 
 #: Cell and notebook metadata that only describes a past run (timings, papermill's records).
 RUN_METADATA = ("execution", "papermill", "collapsed", "scrolled")
@@ -73,11 +84,15 @@ raise NotImplementedError()
 
 with your code and run the cell. Its last line calls a checker from `helpers.check`, which tries
 your answer on several cases: a line starting with a check mark means it is right; otherwise the
-cell stops with an `ExerciseError` that says which input went wrong, what came back, what was
-expected, and gives a hint.
+cell shows a red message that says which input went wrong, what came back and what was
+expected.
 
-Until you have written an exercise its cell stops with "... is not written yet"; the cells
-before and after it still run, so you can run the whole notebook at any time.
+Until you have written an exercise its cell shows "... is not written yet"; Run All carries on
+past it (exercise cells are tagged `raises-exception`), so you can run the whole notebook at any
+time. Stuck? `helpers.check.hint("5.2")` prints the first hint of exercise 5.2,
+`helpers.check.hint("5.2", 2)` the next; `helpers.check.solution("5.2")` shows a solution{solutions}.
+The last cell of each notebook, `progress(5)`, lists its exercises as passed, failed or not
+attempted.
 """
 
 
@@ -123,6 +138,29 @@ def has_solution(source: str) -> bool:
     return any(marker(line) == "BEGIN SOLUTION" for line in source.splitlines())
 
 
+def solution_code(source: str) -> str:
+    """The exercise cell ``source`` as the solution: hidden tests removed, solution markers dropped."""
+    lines, region = [], None
+    for line in source.splitlines():
+        found = marker(line)
+        if found:
+            edge, kind = found.split(" ", 1)
+            region = kind if edge == "BEGIN" else None
+        elif region != "HIDDEN TESTS":
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def solutions(notebook: nbformat.NotebookNode, name: str) -> dict[str, dict[str, str]]:
+    """``{exercise id: {"notebook": name, "code": solution}}`` for the exercise cells of ``notebook``."""
+    found = {}
+    for cell in notebook.cells:
+        exercise = cell.metadata.get("exercise", {}).get("id")
+        if cell.cell_type == "code" and exercise and has_solution(cell.source):
+            found[exercise] = {"notebook": name, "code": solution_code(cell.source)}
+    return found
+
+
 def student_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``notebook`` with solutions stubbed, hidden tests removed and outputs cleared.
 
@@ -137,6 +175,8 @@ def student_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for key in RUN_METADATA:
             cell.metadata.pop(key, None)
         if cell.cell_type == "code":
+            if has_solution(cell.source):
+                cell.metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | {RAISES})
             try:
                 cell.source = student_source(cell.source)
             except ValueError as error:
@@ -144,13 +184,19 @@ def student_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return student
 
 
-def build(out: Path = BUILD / "student", sources: list[Path] | None = None) -> list[Path]:
-    """Write the student version of every course notebook, and a README.md, into ``out``."""
+def build(out: Path = BUILD / "student", sources: list[Path] | None = None,
+          with_solutions: bool = True) -> list[Path]:
+    """Write the student version of every course notebook, and a README.md, into ``out``.
+
+    With ``with_solutions`` the solutions go into ``out/solutions.json``; without, any
+    ``solutions.json`` this build wrote earlier is removed, so none is handed out by mistake.
+    """
     from tools.site import lesson_title  # the site's index and this README name lessons alike
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     lessons = []
+    answers: dict[str, dict[str, str]] = {}
     for path in sources or course_notebooks():
         notebook = nbformat.read(path, as_version=4)
         try:
@@ -160,22 +206,33 @@ def build(out: Path = BUILD / "student", sources: list[Path] | None = None) -> l
         target = out / path.name
         nbformat.write(student, target)
         written.append(target)
+        answers.update(solutions(notebook, path.name))
         exercises = sum(has_solution(c.source) for c in notebook.cells if c.cell_type == "code")
         lessons.append(f"- `{path.name}`: {lesson_title(notebook, path)} ({exercises} exercises)")
-    (out / "README.md").write_text(README.format(lessons="\n".join(lessons)), encoding="utf-8")
+    solutions_path = out / SOLUTIONS_FILE
+    if with_solutions:
+        solutions_path.write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        solutions_path.unlink(missing_ok=True)
+    text = README.format(lessons="\n".join(lessons),
+                         solutions="" if with_solutions else " where your instructor provides them")
+    (out / "README.md").write_text(text, encoding="utf-8")
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=BUILD / "student", help="where the student notebooks go")
+    parser.add_argument("--no-solutions", action="store_true",
+                        help="leave the solutions out entirely (no solutions.json)")
     args = parser.parse_args(argv)
     try:
-        written = build(args.out)
+        written = build(args.out, with_solutions=not args.no_solutions)
     except ValueError as error:
         print(f"cannot build the student version: {error}", file=sys.stderr)
         return 1
-    print(f"{len(written)} student notebooks and README.md in {args.out}")
+    extra = "" if args.no_solutions else f" and {SOLUTIONS_FILE}"
+    print(f"{len(written)} student notebooks, README.md{extra} in {args.out}")
     return 0
 
 

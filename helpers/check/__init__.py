@@ -9,7 +9,12 @@ A checker compares the learner's answer with the course's own helpers. When the 
 it prints one line starting with a check mark; when it is not, it raises :class:`ExerciseError`,
 whose message lists each problem it found and, where it helps, a hint. Raising (rather than
 printing) makes the cell turn red, so a wrong answer cannot be missed, and lets CI prove that
-every solution in the source notebooks passes.
+every solution in the source notebooks passes. In a notebook the error shows the message alone,
+without a traceback through the checker's code (:meth:`ExerciseError._render_traceback_`).
+
+Each result is remembered in :data:`RESULTS`, so :func:`progress` can list where a learner
+stands. :func:`hint` gives an exercise's hints one at a time and :func:`solution` its solution
+(both in :mod:`helpers.check.learner`).
 
 One module per notebook topic holds that notebook's checkers; this module holds what they share.
 """
@@ -17,6 +22,7 @@ One module per notebook topic holds that notebook's checkers; this module holds 
 from __future__ import annotations
 
 import numbers
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,8 +33,31 @@ import numpy as np
 NOT_WRITTEN = "is not written yet"
 
 
+#: The status of every exercise checked in this Python process: {"1.1": "passed", ...}.
+#: "not attempted" while the answer is still the stub, "failed" for any other problem.
+RESULTS: dict[str, str] = {}
+
+#: An exercise's id in a checker's name: "Exercise 1.1 (a stable sigmoid)" -> "1.1".
+EXERCISE_ID = re.compile(r"Exercise (\d+\.\d+)")
+
+
 class ExerciseError(AssertionError):
     """An exercise answer is not right yet; the message says what is wrong and how to look."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message alone, marked in red.
+
+        A traceback would walk through the checker's own source lines, which say nothing about
+        the learner's answer and could show how the reference computes it.
+        """
+        first, *rest = str(self).splitlines() or [""]
+        return [f"\x1b[1;31m\N{BALLOT X} {first}\x1b[0m", *rest]
+
+
+def exercise_id(exercise: str) -> str:
+    """``"1.1"`` from ``"Exercise 1.1 (a stable sigmoid)"``; the text itself when it has no id."""
+    match = EXERCISE_ID.search(exercise)
+    return match[1] if match else exercise
 
 
 def report(exercise: str, problems: Iterable[str], success: str = "", hint: str = "") -> None:
@@ -40,13 +69,19 @@ def report(exercise: str, problems: Iterable[str], success: str = "", hint: str 
     tried yet.
     """
     problems = [p for p in problems if p]
-    if any(NOT_WRITTEN in p for p in problems):
+    number = exercise_id(exercise)
+    stub = any(NOT_WRITTEN in p for p in problems)
+    if stub:
         hint = ""
     if problems:
+        RESULTS[number] = "not attempted" if stub else "failed"
         lines = [f"{exercise} is not right yet:"] + [f"  - {p}" for p in problems]
         if hint:
             lines.append(f"Hint: {hint}")
+        if number != exercise:
+            lines.append(f'Stuck? helpers.check.hint("{number}") gives hints one at a time.')
         raise ExerciseError("\n".join(lines))
+    RESULTS[number] = "passed"
     print(f"\N{CHECK MARK} {exercise}: correct. {success}".rstrip())
 
 
@@ -108,3 +143,9 @@ def as_whole_number(value: Any) -> tuple[int | None, str]:
         return None, f"{value!r}, which is not a whole number"
     return int(value), ""
 
+
+
+from helpers.check.learner import hint, progress, solution  # noqa: E402  (they use RESULTS above)
+
+__all__ = ["ExerciseError", "NOT_WRITTEN", "RESULTS", "report", "call_safely", "compare_arrays", "listed",
+           "as_whole_number", "exercise_id", "hint", "solution", "progress"]

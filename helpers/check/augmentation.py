@@ -185,10 +185,8 @@ def pipeline(answer: Callable[[int], Any]) -> None:
     report("Exercise 12.1", problems,
            success="Flip, ±18° turns, crops of 75-100 % and contrast 0.7-1.3, only in training, "
                    "values kept in [0, 1].",
-           hint="keras.Sequential([keras.layers.RandomFlip('horizontal', seed=seed), "
-                "keras.layers.RandomRotation(...), keras.layers.RandomZoom(...), "
-                "keras.layers.RandomContrast(..., value_range=(0, 1))]); the factors are "
-                "fractions, negative zoom factors zoom in.")
+           hint="one Keras random layer per change (flip, rotation, zoom, contrast), each "
+                "with its own seed; the factors are fractions, negative zoom factors zoom in.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def bgr_to_rgb(answer: Callable[[np.ndarray], np.ndarray]) -> None:
             problems.append("your function changed the image it was given; return a new array instead.")
     report("Exercise 0.2", problems,
            success="a pure-blue BGR pixel (255, 0, 0) is (0, 0, 255) in RGB.",
-           hint="image[..., ::-1] reverses the last axis, the channels.")
+           hint="the channels are the last axis; only their order changes.")
 
 
 def count_images(answer: Callable[[Path], dict]) -> None:
@@ -92,5 +92,4 @@ def count_images(answer: Callable[[Path], dict]) -> None:
                     problems.append(f"class {name!r}: you counted {got[name]}, expected {expected[name]}{extra}.")
     report("Exercise 0.3", problems,
            success="a dataset is one folder per class; the folder name is the label.",
-           hint="sorted(p.name for p in folder.iterdir() if p.is_dir()) lists the classes; "
-                "len(list(class_folder.glob('*.jpg'))) counts the photos.")
+           hint="one sub-folder per class; count only the .jpg files inside each.")

@@ -116,8 +116,7 @@ def confusion_matrix(answer: Callable[[Sequence[int], Sequence[int], int], Any])
     report("Exercise 10.1", _listed(problems),
            success="Rows are the true classes, columns the predicted ones; the diagonal counts "
                    "the right answers.",
-           hint="start from np.zeros((num_classes, num_classes), dtype=int) and add 1 at "
-                "[true, predicted] for each image.")
+           hint="rows are true classes, columns predicted ones; each image adds 1 to one cell.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,9 +204,9 @@ def measures(answer: Callable[[np.ndarray], Any]) -> None:
     report("Exercise 10.2", _listed(problems),
            success="Accuracy counts every image, precision looks down a column (of the images "
                    "predicted j), recall along a row (of the images of class i).",
-           hint="np.trace(C) / C.sum(); np.diag(C) / C.sum(axis=0) for precision and "
-                "np.diag(C) / C.sum(axis=1) for recall (0 / 0 gives nan with a warning; "
-                "np.errstate(invalid='ignore') silences it).")
+           hint="accuracy is the diagonal's share of all images; precision divides the "
+                "diagonal by the column sums, recall by the row sums (0 / 0 gives nan with a "
+                "warning, which np.errstate can silence).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,5 +284,5 @@ def most_confident_mistakes(answer: Callable[[np.ndarray, np.ndarray, int], Any]
             problems.append(problem)
     report("Exercise 10.3", _listed(problems),
            success="These are the photos to look at first: where the network was sure and wrong.",
-           hint="predicted = probabilities.argmax(axis=1); keep the i where predicted[i] != "
-                "true_labels[i]; sort them by -probabilities[i, predicted[i]]; take the first k.")
+           hint="a mistake is an image whose most probable class is not its true class; "
+                "order the mistakes by that largest probability, highest first.")

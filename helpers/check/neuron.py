@@ -137,9 +137,8 @@ def sigmoid(answer: Callable[[Any], Any]) -> None:
                                 "The naive formula computes e^1000, which overflows.")
             if problems:
                 hints.append(
-                    "only ever take e to a non-positive power: with e = np.exp(-np.abs(z)), "
-                    "σ(z) = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0 (np.where picks "
-                    "one per element). Beware: np.where evaluates *both* branches, so "
+                    "only ever take e to a non-positive power, e^(−|z|): for z < 0 multiply "
+                    "the top and bottom of 1 / (1 + e^(−z)) by e^z. Beware: np.where evaluates *both* branches, so "
                     "np.exp(-z) inside it still overflows at z = −1000.")
                 break
 

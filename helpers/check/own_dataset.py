@@ -183,9 +183,8 @@ def class_folders(answer: Callable[[Sequence[tuple[Path, str]], Path], Any]) -> 
     report("Exercise 11.1", problems,
            success="One folder per class, every file copied once with its extension, the source "
                    "left as it was.",
-           hint="for each (path, label): folder = destination / label; "
-                "folder.mkdir(parents=True, exist_ok=True); then shutil.copy2(path, folder / "
-                "a_name) with a name that cannot collide, e.g. f'{i:05d}_{path.name}'.")
+           hint="make one folder per label under the destination (it may exist already) and "
+                "copy each file into it under a name that cannot collide with another photo's.")
 
 
 # --------------------------------------------------------------------------------------------

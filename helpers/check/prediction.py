@@ -201,9 +201,8 @@ def prepare(answer: Callable[[Any, int], Any]) -> None:
     report("Exercise 9.1", _listed(_not_written(texts)),
            success="Your photos are prepared exactly as the training photos were: RGB, "
                    "INTER_AREA, float32 / 255, one batch axis.",
-           hint="read -> BGR to RGB -> cv2.resize(image, (size, size), "
-                "interpolation=cv2.INTER_AREA) -> .astype(np.float32) / 255 -> [np.newaxis]; "
-                "compare with images.load_for_model(path, size).")
+           hint="read -> BGR to RGB -> resize with INTER_AREA -> float32 in [0, 1] -> a "
+                "batch axis in front; compare with images.load_for_model(path, size).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,8 +271,8 @@ def predicted_classes(answer: Callable[[np.ndarray, Sequence[str]], Any]) -> Non
             problems.append(problem)
     report("Exercise 9.2", _listed(_not_written(problems)),
            success="One class name per image, the most probable one.",
-           hint="np.argmax(probabilities, axis=1) gives one index per row; "
-                "[class_names[i] for i in ...] turns them into names.")
+           hint="the largest probability of each row is the prediction; look its index up "
+                "in class_names.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,8 +353,7 @@ def read_run_settings(answer: Callable[[Any], Any]) -> None:
     report("Exercise 9.3", _listed(_not_written(problems)),
            success="The run folder tells you the classes and the image size: prediction never "
                    "needs to be told them again.",
-           hint="json.loads((Path(run_dir) / 'run.json').read_text()) gives a dict; take its "
-                "'class_names' and 'image_size'.")
+           hint="run.json in the run folder is JSON; take its 'class_names' and 'image_size'.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,6 +458,5 @@ def predict_photo(answer: Callable[[Any, Any], Any],
     report("Exercise 9.4", _listed(_not_written(problems)),
            success="You restored a run in safe mode and predicted a photo with the training "
                    "preprocessing: what python -m helpers.predict does.",
-           hint="class_names, size = read_run_settings(run_dir); model = "
-                "keras.models.load_model(Path(run_dir) / 'model.keras', safe_mode=True); "
-                "p = np.asarray(model(prepare(path, size)))[0]; i = int(np.argmax(p)).")
+           hint="use your read_run_settings and prepare, load the run's model.keras in "
+                "safe mode, and return the most probable class with its probability.")

@@ -252,7 +252,7 @@ def checkpoint_files(answer: Callable[[], Any]) -> None:
             problems.append("your function returned None: did you forget `return`?")
         elif not isinstance(got, Mapping):
             problems.append(f"your function returned a {type(got).__name__}; return a dict such as "
-                            "{'model.meta': 'A', ...}, one entry per file.")
+                            "{file name: letter, ...}, one entry per file.")
         else:
             answers = {str(k).strip(): str(v).strip().upper() for k, v in got.items()}
             unknown = [k for k in answers if k not in FILE_ANSWERS]
@@ -484,8 +484,8 @@ def _variant_run(make_optimizer: Callable[[], keras.optimizers.Optimizer], batch
 
 
 _VARIANT_MESSAGES = {
-    "no update": "the weights did not change: the step must apply the gradients, "
-                 "optimizer.apply_gradients(zip(gradients, model.trainable_variables)).",
+    "no update": "the weights did not change: the step must hand the gradients, paired with "
+                 "the model's trainable variables, to the optimizer passed in.",
     "new optimizer": "the first step is right but a later one is not: Adam keeps moving averages "
                      "of the gradients from step to step, so use the optimizer passed in instead "
                      "of creating a new one inside train_step.",
@@ -538,7 +538,7 @@ def train_step(answer: Callable[..., Any]) -> None:
             if problem:
                 if "No gradients provided" in problem or "NoneType" in problem:
                     problem += (" The gradients were None: compute the loss *inside* the "
-                                "`with tf.GradientTape() as tape:` block, from model(x).")
+                                "GradientTape block, from model(x).")
                 problems.append(f"{case}: {problem}")
                 break
             got_loss = None
@@ -583,5 +583,5 @@ def train_step(answer: Callable[..., Any]) -> None:
             break
     report("Exercise 13.4", problems,
            success="your GradientTape step takes exactly the TF1 graph's steps, with Adam and SGD.",
-           hint="three lines do the work: the loss inside `with tf.GradientTape() as tape:`, "
-                "then tape.gradient, then optimizer.apply_gradients.")
+           hint="three steps do the work: the loss computed while a GradientTape records, "
+                "then the tape's gradients, then the optimizer applies them.")

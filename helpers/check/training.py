@@ -161,7 +161,7 @@ def gradient_step(answer: Callable[..., Any]) -> None:
             break
     report("Exercise 5.1", problems,
            success="w ← w − η·∂C/∂w is all gradient descent does, for every parameter.",
-           hint="w_new = w - learning_rate * dw and b_new = b - learning_rate * db.")
+           hint="each parameter moves against its own gradient, by the learning rate times it.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +247,8 @@ def mse_gradients(answer: Callable[..., Any]) -> None:
             break
     report("Exercise 5.2", problems,
            success="∂C/∂w = (2/N)·Σ(ŷ−y)·x and ∂C/∂b = (2/N)·Σ(ŷ−y) match finite differences.",
-           hint="residual = w * x + b - y; return 2 * np.mean(residual * x), 2 * np.mean(residual).")
+           hint="the chain rule on the mean of (w·x + b − y)²: the square gives 2·(ŷ − y), "
+                "the inner part x for w and 1 for b.")
 
 
 # --------------------------------------------------------------------------------------------

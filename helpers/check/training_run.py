@@ -344,8 +344,8 @@ def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
             problems.append(f"{shown}; expected {expected}" + (f": {mistake}" if mistake else "."))
     report("Exercise 8.3", _listed(problems + only_type),  # wrong values first
            success="Training images after the split, batches rounded up, times the epochs.",
-           hint="training = n_images - round(n_images * validation_fraction); "
-                "per_epoch = math.ceil(training / batch_size); total = per_epoch * epochs.")
+           hint="only the images not held out for validation are trained on; the last, "
+                "smaller batch of an epoch still counts.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,5 +452,5 @@ def early_stopping(answer: Callable[[int], Any]) -> None:
                                 f"{4 + patience} with the weights of epoch 4.")
     report("Exercise 8.4", problems,
            success="EarlyStopping(monitor='val_loss', patience=..., restore_best_weights=True).",
-           hint="keras.callbacks.EarlyStopping(monitor='val_loss', patience=patience, "
-                "restore_best_weights=True)")
+           hint="Keras has a ready-made callback for this; watch the validation loss and "
+                "keep the best weights.")

@@ -1,0 +1,117 @@
+"""What a learner calls beside the checkers: hints, solutions and progress.
+
+    helpers.check.hint("5.2")        # the first hint of exercise 5.2: the idea
+    helpers.check.hint("5.2", 2)     # the second: closer to the code
+    helpers.check.solution("5.2")    # the solution, where this edition of the course has them
+    helpers.check.progress(5)        # notebook 05's exercises: passed, failed or not attempted
+
+Solutions come from ``solutions.json`` in the notebook's folder, which the learner edition
+(``make workspace``, ``make student``) writes beside the notebooks unless the instructor leaves
+solutions out (``make student SOLUTIONS=no``).
+
+:func:`saved_status` reads the same statuses from a saved notebook's outputs, for
+``python tools/workspace.py progress``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers.check.hints import HINTS, exercises_of
+
+#: The file of the learner edition that holds the solutions, beside its notebooks.
+SOLUTIONS_FILE = "solutions.json"
+
+#: The mark shown before each status.
+MARKS = {"passed": "\N{CHECK MARK}", "failed": "\N{BALLOT X}", "not attempted": "\N{WHITE CIRCLE}"}
+
+
+def _known(exercise: str) -> str:
+    """``exercise`` as a string id, or a ``ValueError`` naming the known ones."""
+    exercise = str(exercise)
+    if exercise not in HINTS:
+        raise ValueError(f"there is no exercise {exercise!r}; exercises are numbered like "
+                         f"'5.2' (notebook 05, exercise 2).")
+    return exercise
+
+
+def hint(exercise: str, level: int = 1) -> None:
+    """Print hint number ``level`` of ``exercise`` ("5.2"), and say whether more follow."""
+    hints = HINTS[_known(exercise)]
+    if not 1 <= level <= len(hints):
+        print(f"Exercise {exercise} has hints 1 to {len(hints)}.")
+        return
+    more = (f' More: helpers.check.hint("{exercise}", {level + 1}).' if level < len(hints)
+            else f' Still stuck? helpers.check.solution("{exercise}") shows a solution.')
+    print(f"Hint {level} of {len(hints)} for exercise {exercise}: {hints[level - 1]}{more}")
+
+
+def solution(exercise: str, folder: Path | str = ".") -> None:
+    """Print the solution of ``exercise`` from ``folder/solutions.json`` (the notebook's folder)."""
+    exercise = _known(exercise)
+    path = Path(folder) / SOLUTIONS_FILE
+    try:
+        solutions = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print("The solutions are not part of this copy of the course (no solutions.json beside "
+              "the notebooks). Ask your instructor.")
+        return
+    except (OSError, ValueError) as error:
+        print(f"cannot read {path}: {error}")
+        return
+    found = solutions.get(exercise)
+    if found is None:
+        print(f"{path} holds no solution for exercise {exercise}.")
+        return
+    print(f"A solution of exercise {exercise} (one of many that pass the checker):\n")
+    print(found["code"])
+
+
+def statuses(notebook: int, results: dict[str, str] | None = None) -> dict[str, str]:
+    """``{exercise id: status}`` of notebook ``notebook`` from ``results`` (default: this kernel's).
+
+    An exercise whose checker has not run since the kernel started is "not attempted".
+    """
+    if results is None:
+        from helpers.check import RESULTS as results
+    return {key: results.get(key, "not attempted") for key in exercises_of(notebook)}
+
+
+def progress(notebook: int) -> None:
+    """Print each exercise of notebook ``notebook``: passed, failed or not attempted here."""
+    print(summary(f"Notebook {notebook:02d}", statuses(notebook)))
+
+
+def summary(title: str, statuses: dict[str, str]) -> str:
+    """``title: 2 of 4 exercises passed`` and one line per exercise with its status."""
+    passed = sum(status == "passed" for status in statuses.values())
+    lines = [f"{title}: {passed} of {len(statuses)} exercises passed"]
+    lines += [f"  {MARKS.get(status, '?')} {key:<5} {status}" for key, status in statuses.items()]
+    return "\n".join(lines)
+
+
+def output_status(outputs: list[dict]) -> str:
+    """The status a saved exercise cell's outputs show: passed, failed or not attempted."""
+    for output in outputs:
+        if output.get("output_type") == "error":
+            text = str(output.get("evalue", ""))
+            if output.get("ename") == "NotImplementedError" or "is not written yet" in text:
+                return "not attempted"
+            return "failed"
+    text = "".join(str(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
+    return "passed" if "\N{CHECK MARK} Exercise" in text else "not attempted"
+
+
+def saved_status(path: Path) -> dict[str, str]:
+    """``{exercise id: status}`` for the exercise cells of a saved notebook, from its outputs.
+
+    Exercise cells carry ``metadata.exercise.id``; a cell never run counts as not attempted.
+    """
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    statuses = {}
+    for cell in notebook.get("cells", []):
+        exercise = cell.get("metadata", {}).get("exercise", {}).get("id")
+        if exercise and cell.get("cell_type") == "code":
+            statuses[exercise] = output_status(cell.get("outputs", []))
+    return statuses
