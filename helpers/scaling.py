@@ -14,12 +14,15 @@ processes. This module holds what the last two need:
 - :func:`per_replica_batch` and :func:`scaled_learning_rate`: what the batch and the learning
   rate become when the batch is shared out;
 - :func:`multi_worker_strategy` makes the ``MultiWorkerMirroredStrategy`` of ``TF_CONFIG`` and
-  mends two places where Keras 3's ``fit`` breaks under it (up to Keras 3.15 at least,
-  keras-team/keras#20585): before the first step Keras averages an input batch over the
-  workers to learn its shape, and after every step it averages the loss over axis 0 of a
-  scalar. Both fail with a ``ValueError`` on a real cluster of two or more workers. The mended
-  versions take the shape from this worker's own share of the batch, and average scalars over
-  the workers; every other strategy goes through Keras's code unchanged.
+  calls :func:`mend_keras_fit`, which mends two places where Keras 3's ``fit`` goes wrong under
+  a strategy (up to Keras 3.15 at least, keras-team/keras#20585). Before the first step Keras
+  takes one batch to learn the input's shapes and averages it over the replicas: across workers
+  that fails with a ``ValueError``, and under any strategy it starts the dataset once before
+  training, so a dataset that reshuffles every pass trains on the second order, not the first
+  (unlike the same run without a strategy). The mended version reads the shapes from the
+  dataset's ``element_spec``. After every step Keras averages the metrics over the workers
+  along axis 0, which scalars lack (another ``ValueError``); the mended version averages them
+  as scalars. Without a strategy, Keras's own code runs.
 
 The worker itself (``python -m helpers.scaling --train DIR --out DIR ...``) makes a
 ``MultiWorkerMirroredStrategy`` from ``TF_CONFIG`` first and then calls
@@ -134,7 +137,7 @@ def multi_worker_strategy():
     import tensorflow as tf
 
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    _mend_keras_for_multi_worker()
+    mend_keras_fit()
     return strategy
 
 
@@ -144,8 +147,10 @@ def _is_multi_worker(strategy) -> bool:
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
-def _mend_keras_for_multi_worker() -> None:
-    """Replace Keras's two functions that fail under MultiWorkerMirroredStrategy (once)."""
+def mend_keras_fit() -> None:
+    """Replace the two functions of Keras's ``fit`` that go wrong under a strategy (see the
+    module docstring); calling it again does nothing. Then ``fit`` under ``MirroredStrategy`` or
+    ``MultiWorkerMirroredStrategy`` sees its batches in the same order as without a strategy."""
     from keras.src import tree
     from keras.src.backend.tensorflow import trainer
 
