@@ -67,8 +67,9 @@ outputs: data
 student: setup
 	$(PY) tools/student.py --out build/student
 
-# The course as HTML (nbconvert, lab template) with an index page (tools/site.py). Renders the
-# executed copies in build/notebooks/ where `make course` left current ones, else the committed
-# notebooks, which carry the outputs of a full run: run `make course` first for fresh pages.
+# The course as an offline book of HTML pages (nbconvert's lab template, MathJax beside the pages,
+# previous/next links and a table of contents on every page, an index with each lesson's goals
+# and time; tools/site.py). Renders the executed copies in build/notebooks/ where `make course`
+# left current ones, else the committed notebooks, which carry the outputs of a full run.
 site: setup
 	$(PY) tools/site.py --out build/site
