@@ -13,7 +13,7 @@ help:
 	@echo "make course   set up, get the data, execute every notebook (full parameters) into build/notebooks/"
 	@echo "make quick    the same with QUICK=True (minutes, not an hour)"
 	@echo "make lab      open JupyterLab on notebooks/ with the course's kernel"
-	@echo "make test     set up, then unit tests + nbval + papermill on every notebook"
+	@echo "make test     set up, then unit tests + every notebook once with nbval (quick mode)"
 	@echo "make data     download the cats-vs-dogs photos into data/ (or \$$COURSE_DATA_DIR) if missing"
 	@echo "make setup    only create .venv and install the course"
 	@echo "make student  student versions (solutions stubbed, outputs cleared) into build/student/"
@@ -44,7 +44,8 @@ quick: data
 lab: data
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-# The README's test command: unit tests, nbval on every notebook, papermill on every notebook.
+# The README's test command: unit tests, and nbval on every notebook (each notebook runs once here;
+# tests/test_student.py runs each student version once more).
 test: data
 	$(PY) -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
 
