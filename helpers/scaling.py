@@ -14,15 +14,15 @@ processes. This module holds what the last two need:
 - :func:`per_replica_batch` and :func:`scaled_learning_rate`: what the batch and the learning
   rate become when the batch is shared out;
 - :func:`multi_worker_strategy` makes the ``MultiWorkerMirroredStrategy`` of ``TF_CONFIG`` and
-  calls :func:`mend_keras_fit`, which mends two places where Keras 3's ``fit`` goes wrong under
-  a strategy (up to Keras 3.15 at least, keras-team/keras#20585). Before the first step Keras
-  takes one batch to learn the input's shapes and averages it over the replicas: across workers
-  that fails with a ``ValueError``, and under any strategy it starts the dataset once before
-  training, so a dataset that reshuffles every pass trains on the second order, not the first
-  (unlike the same run without a strategy). The mended version reads the shapes from the
-  dataset's ``element_spec``. After every step Keras averages the metrics over the workers
-  along axis 0, which scalars lack (another ``ValueError``); the mended version averages them
-  as scalars. Without a strategy, Keras's own code runs.
+  calls :func:`mend_keras_fit`, which mends two places where Keras 3's ``fit`` fails under it
+  (up to Keras 3.15 at least, keras-team/keras#20585). Before the first step Keras takes one
+  batch to learn the input's shapes and averages it over the workers, which fails with a
+  ``ValueError``; the mended version reads the shapes from the dataset's ``element_spec``
+  instead, without starting the dataset (taking a batch early, even only this worker's share,
+  made the two workers train on other batches than one process does). After every step Keras
+  averages the metrics over the workers along axis 0, which scalars lack (another
+  ``ValueError``); the mended version averages them as scalars. Without a strategy, Keras's own
+  code runs; under ``MirroredStrategy`` the mended code gives the same results as Keras's.
 
 The worker itself (``python -m helpers.scaling --train DIR --out DIR ...``) makes a
 ``MultiWorkerMirroredStrategy`` from ``TF_CONFIG`` first and then calls
@@ -148,9 +148,9 @@ def _is_multi_worker(strategy) -> bool:
 
 
 def mend_keras_fit() -> None:
-    """Replace the two functions of Keras's ``fit`` that go wrong under a strategy (see the
-    module docstring); calling it again does nothing. Then ``fit`` under ``MirroredStrategy`` or
-    ``MultiWorkerMirroredStrategy`` sees its batches in the same order as without a strategy."""
+    """Replace the two functions of Keras's ``fit`` that fail under ``MultiWorkerMirroredStrategy``
+    (see the module docstring); calling it again does nothing. Then ``fit`` across workers sees
+    the same batches, in the same order, as without a strategy."""
     from keras.src import tree
     from keras.src.backend.tensorflow import trainer
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -206,3 +207,40 @@ def test_multi_worker_run_killed_on_one_worker_resumes_from_the_shared_run_folde
     assert info["status"] == "finished" and [s["from_epoch"] for s in info["sessions"]] == [1, 2]
     assert json.loads((out / "state.json").read_text())["optimizer_iterations"] == 3 * STEPS
     assert writes_into(out, logs, 1) == [] and writes_into(out, logs, 0)
+
+
+# ---- one process, two devices: MirroredStrategy with the mended fit ---------------------------
+
+MIRRORED = """
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from helpers import scaling
+devices = scaling.logical_cpus(2)  # before any other TensorFlow work
+import tensorflow as tf
+import _tiny_datasets as tiny
+from helpers import train as T
+
+tf.zeros(1)  # TensorFlow is initialised now
+try:
+    scaling.logical_cpus(3)
+except RuntimeError as error:
+    late = str(error)
+scaling.mend_keras_fit()
+scaling.mend_keras_fit()  # a second call changes nothing
+settings = dict(config=tiny.TINY_CONFIG, batch_size=8, learning_rate=1e-2, seed=0, epochs=2, verbose=0)
+one = T.train(sys.argv[1], sys.argv[2] + "/one", **settings)
+two = T.train(sys.argv[1], sys.argv[2] + "/two", strategy=tf.distribute.MirroredStrategy(devices), **settings)
+print(json.dumps({"devices": devices, "late": late, "one": one.history["loss"], "two": two.history["loss"]}))
+"""
+
+
+def test_mended_fit_under_mirrored_strategy_still_matches_one_device(shapes, tmp_path):
+    # mend_keras_fit replaces Keras's code for every strategy; under MirroredStrategy (two
+    # logical CPUs of one process, as in appendix A1) the result must stay one device's.
+    result = subprocess.run([sys.executable, "-c", MIRRORED, str(shapes), str(tmp_path), str(TESTS)],
+                            capture_output=True, text=True, timeout=300, cwd=scaling.ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["devices"] == ["/cpu:0", "/cpu:1"]
+    assert "before TensorFlow's first tensor" in report["late"]
+    assert report["two"] == pytest.approx(report["one"], abs=WEIGHT_TOLERANCE)
