@@ -16,7 +16,7 @@ help:
 	@echo "make workspace  bring new and updated course notebooks into workspace/ (never overwrites your changes)"
 	@echo "make progress every exercise in workspace/: passed, failed or not attempted"
 	@echo "make grade SUBMISSIONS=DIR OUT=DIR   grade learners' notebooks (one folder per learner) into OUT/grades.csv"
-	@echo "make test     set up, then unit tests + nbval + papermill on every notebook"
+	@echo "make test     set up, then unit tests + every notebook once with nbval (quick mode)"
 	@echo "make data     download the cats-vs-dogs photos into data/ (or \$$COURSE_DATA_DIR) if missing"
 	@echo "make setup    only create .venv and install the course"
 	@echo "make student  student versions (solutions stubbed, outputs cleared) into build/student/; SOLUTIONS=no leaves solutions out"
@@ -63,7 +63,8 @@ OUT ?= build/grades
 grade: data
 	$(if $(QUICK),COURSE_QUICK=1) $(PY) tools/grade.py $(SUBMISSIONS) --out $(OUT)
 
-# The README's test command: unit tests, nbval on every notebook, papermill on every notebook.
+# The README's test command: unit tests, and nbval on every notebook (each notebook runs once here;
+# tests/test_student.py runs each student version once more).
 test: data
 	$(PY) -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
 
@@ -87,8 +88,9 @@ outputs: data
 student: setup
 	$(PY) tools/student.py --out build/student $(if $(filter no,$(SOLUTIONS)),--no-solutions)
 
-# The course as HTML (nbconvert, lab template) with an index page (tools/site.py). Renders the
-# executed copies in build/notebooks/ where `make course` left current ones, else the committed
-# notebooks, which carry the outputs of a full run: run `make course` first for fresh pages.
+# The course as an offline book of HTML pages (nbconvert's lab template, MathJax beside the pages,
+# previous/next links and a table of contents on every page, an index with each lesson's goals
+# and time; tools/site.py). Renders the executed copies in build/notebooks/ where `make course`
+# left current ones, else the committed notebooks, which carry the outputs of a full run.
 site: setup
 	$(PY) tools/site.py --out build/site

@@ -1,8 +1,12 @@
-"""Every notebook in notebooks/ is a well-formed lesson and runs top to bottom with QUICK=True.
+"""Every notebook in notebooks/ is a well-formed lesson: numbered, one parameters cell, goals,
+exercises, committed outputs without errors.
 
-Notebooks are collected by glob, so a new notebook is tested without touching this file. The
-executed copies stay in build/papermill/ to look at after a failure. (nbval runs the same
-notebooks separately and compares the outputs of the cells marked NBVAL_CHECK_OUTPUT.)
+Notebooks are collected by glob, so a new notebook is tested without touching this file. That each
+runs top to bottom in quick mode is nbval's part of `make test` (`pytest notebooks --nbval-lax`):
+it executes every notebook once with COURSE_QUICK=1, fails on any error outside a cell tagged
+`raises-exception`, and compares the outputs of the cells marked NBVAL_CHECK_OUTPUT. Running them
+once more here with papermill would prove nothing more (`tests/test_tools_notebooks.py` checks
+that papermill injects parameters) and cost minutes.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from tools.notebooks import BUILD, course_notebooks, parameters_cells, run_notebook
+import re
+
+from tools.notebooks import course_notebooks, parameters_cells
 
 NOTEBOOKS = course_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
@@ -21,8 +27,16 @@ def test_the_course_has_notebooks():
 
 
 def test_notebooks_are_numbered_without_gaps():
-    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    # Lessons are 00_..., 01_..., ...; appendices after them A1_..., A2_....
+    lessons = [p.name for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
+    appendices = [p.name for p in NOTEBOOKS if re.match(r"A\d+_", p.name)]
+    assert sorted(lessons + appendices) == sorted(p.name for p in NOTEBOOKS), (
+        f"every notebook is NN_name or An_name: {IDS}")
+    numbers = [int(name[:2]) for name in lessons]
     assert numbers == list(range(len(numbers))), f"notebook numbers {numbers} have a gap or a repeat"
+    appendix_numbers = [int(name[1:name.index("_")]) for name in appendices]
+    assert appendix_numbers == list(range(1, len(appendices) + 1)), f"appendices {appendices} have a gap"
+    assert [p.name for p in NOTEBOOKS] == lessons + appendices, "the appendices come after the lessons"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -67,8 +81,3 @@ def test_committed_outputs_have_no_errors(path):
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", f"{path.name}: cell {index} has an error output"
 
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_runs_top_to_bottom_with_quick_parameters(path):
-    run_notebook(path, BUILD / "papermill", parameters={"QUICK": True})
