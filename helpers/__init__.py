@@ -17,6 +17,8 @@ uses it:
 - ``predict``  ``python -m helpers.predict``: class probabilities for photos, from a run folder
 - ``evaluate`` ``python -m helpers.evaluate``: accuracy, precision, recall, confusion matrix
 - ``explain``  what a trained network looks at: saliency maps and Grad-CAM
+- ``scaling``  training on several devices or machines: TF_CONFIG, local workers, the
+               multi-worker strategy (appendix A1)
 - ``synthetic`` a small dataset of drawn shapes, made offline, for practising on any folder
 - ``experiments`` learning curves: the same recipe on growing subsets of the photos
 - ``plots``    every figure the course draws

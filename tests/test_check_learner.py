@@ -60,7 +60,7 @@ def test_every_exercise_of_the_course_has_at_least_two_hints():
     assert len(HINTS) >= 50
 
 
-@pytest.mark.parametrize("exercise", sorted(HINTS, key=lambda k: tuple(map(int, k.split(".")))))
+@pytest.mark.parametrize("exercise", sorted(HINTS))
 def test_the_first_hint_never_contains_a_line_of_the_solution(exercise):
     first = squeeze(HINTS[exercise][0])
     leaked = sorted(line for line in SOLUTIONS[exercise] if line in first)
@@ -93,6 +93,16 @@ def test_hint_for_a_level_or_exercise_that_does_not_exist(capsys):
 def test_exercises_of_a_notebook_are_in_order():
     assert exercises_of(13) == ["13.1", "13.2", "13.3", "13.4"]
     assert exercises_of(1) == ["1.1", "1.2", "1.3", "1.4"]
+    assert exercises_of("A1") == ["A1.1", "A1.2", "A1.3"]
+
+
+def test_an_appendix_has_exercise_ids_and_progress_of_its_own(capsys):
+    from helpers.check import exercise_id, progress
+
+    assert exercise_id("Exercise A1.2 (TF_CONFIG)") == "A1.2"
+    assert exercise_id("Exercise 11.3") == "11.3"
+    progress("A1")
+    assert capsys.readouterr().out.splitlines()[0].startswith("Appendix A1: ")
 
 
 # --- no solution code in any checker message ----------------------------------------------------
@@ -208,10 +218,11 @@ def test_saved_status_reads_the_exercise_cells_of_a_notebook(tmp_path):
 @pytest.mark.parametrize("path", course_notebooks(), ids=[p.stem for p in course_notebooks()])
 def test_exercise_cells_are_numbered_in_order_and_the_notebook_ends_with_its_progress(path):
     notebook = nbformat.read(path, as_version=4)
-    number = int(path.name[:2])
+    prefix = path.name.split("_")[0]  # "01", or "A1" for an appendix
+    number = int(prefix) if prefix.isdigit() else prefix
     found = [c.metadata["exercise"] for c in notebook.cells if c.cell_type == "code" and "exercise" in c.metadata]
     assert [e["id"] for e in found] == [f"{number}.{k}" for k in range(1, len(found) + 1)] == exercises_of(number)
     assert all(isinstance(e.get("points", 1), (int, float)) and e.get("points", 1) > 0 for e in found)
     last = notebook.cells[-1]
-    assert last.cell_type == "code" and f"progress({number})" in last.source
+    assert last.cell_type == "code" and f"progress({json.dumps(number)})" in last.source
     assert "exercises passed" in "".join(o.get("text", "") for o in last.outputs), "commit its output"

@@ -37,8 +37,9 @@ NOT_WRITTEN = "is not written yet"
 #: "not attempted" while the answer is still the stub, "failed" for any other problem.
 RESULTS: dict[str, str] = {}
 
-#: An exercise's id in a checker's name: "Exercise 1.1 (a stable sigmoid)" -> "1.1".
-EXERCISE_ID = re.compile(r"Exercise (\d+\.\d+)")
+#: An exercise's id in a checker's name: "Exercise 1.1 (a stable sigmoid)" -> "1.1"; an
+#: appendix's exercises are "A1.1", "A1.2", ...
+EXERCISE_ID = re.compile(r"Exercise ((?:A\d+|\d+)\.\d+)")
 
 
 class ExerciseError(AssertionError):

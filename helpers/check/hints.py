@@ -230,10 +230,24 @@ HINTS: dict[str, tuple[str, ...]] = {
              "Inside `with tf.GradientTape() as tape:` run the model with training=True and take "
              "the mean of tf.nn.softmax_cross_entropy_with_logits; then tape.gradient over "
              "model.trainable_variables and optimizer.apply_gradients on the zipped pairs."),
+    # A1 Training on several devices
+    "A1.1": ("With a batch k times larger, one step averages k times as many examples, so the "
+             "rule lets each step move k times as far.",
+             "The new rate is the old one times the ratio of the batch sizes: new_batch divided "
+             "by batch, multiplied by lr."),
+    "A1.2": ("Every worker gets the same list of all workers; only its own place in that list "
+             "differs. The notebook's section on TF_CONFIG shows the two keys.",
+             "A dict with 'cluster' (a dict whose 'worker' is the list of 'host:port' strings, "
+             "one per host, in order) and 'task' (type 'worker' and this worker's index)."),
+    "A1.3": ("Ask how many photos one worker decodes in an epoch under each policy; the time is "
+             "that count over its decoding speed.",
+             "Under DATA each worker decodes all the photos; under FILE only its share, the "
+             "photos divided by the workers. Divide by images_per_second."),
 }
 
 
-def exercises_of(notebook: int) -> list[str]:
-    """The exercise ids of notebook number ``notebook``, in order: ``["1.1", "1.2", ...]``."""
+def exercises_of(notebook: int | str) -> list[str]:
+    """The exercise ids of notebook ``notebook`` (a number, or "A1" for an appendix), in order:
+    ``["1.1", "1.2", ...]``."""
     found = [key for key in HINTS if key.split(".")[0] == str(notebook)]
     return sorted(found, key=lambda key: int(key.split(".")[1]))

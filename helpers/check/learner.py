@@ -4,6 +4,7 @@
     helpers.check.hint("5.2", 2)     # the second: closer to the code
     helpers.check.solution("5.2")    # the solution, where this edition of the course has them
     helpers.check.progress(5)        # notebook 05's exercises: passed, failed or not attempted
+    helpers.check.progress("A1")     # the same for appendix A1
 
 Solutions come from ``solutions.json`` in the notebook's folder, which the learner edition
 (``make workspace``, ``make student``) writes beside the notebooks unless the instructor leaves
@@ -32,7 +33,7 @@ def _known(exercise: str) -> str:
     exercise = str(exercise)
     if exercise not in HINTS:
         raise ValueError(f"there is no exercise {exercise!r}; exercises are numbered like "
-                         f"'5.2' (notebook 05, exercise 2).")
+                         f"'5.2' (notebook 05, exercise 2) or 'A1.2' (appendix A1).")
     return exercise
 
 
@@ -68,7 +69,7 @@ def solution(exercise: str, folder: Path | str = ".") -> None:
     print(found["code"])
 
 
-def statuses(notebook: int, results: dict[str, str] | None = None) -> dict[str, str]:
+def statuses(notebook: int | str, results: dict[str, str] | None = None) -> dict[str, str]:
     """``{exercise id: status}`` of notebook ``notebook`` from ``results`` (default: this kernel's).
 
     An exercise whose checker has not run since the kernel started is "not attempted".
@@ -78,9 +79,11 @@ def statuses(notebook: int, results: dict[str, str] | None = None) -> dict[str, 
     return {key: results.get(key, "not attempted") for key in exercises_of(notebook)}
 
 
-def progress(notebook: int) -> None:
-    """Print each exercise of notebook ``notebook``: passed, failed or not attempted here."""
-    print(summary(f"Notebook {notebook:02d}", statuses(notebook)))
+def progress(notebook: int | str) -> None:
+    """Print each exercise of notebook ``notebook`` (5, or "A1" for an appendix): passed, failed
+    or not attempted here."""
+    title = f"Notebook {notebook:02d}" if isinstance(notebook, int) else f"Appendix {notebook}"
+    print(summary(title, statuses(notebook)))
 
 
 def summary(title: str, statuses: dict[str, str]) -> str:
