@@ -31,17 +31,38 @@ What :func:`read_rgb` accepts and what it refuses:
 - A JPEG whose data stops before its end-of-image marker is refused as truncated, even when the
   decoder would hand back a picture whose missing rows are filled with grey (older OpenCV builds
   do that with only a warning on stderr); see :func:`jpeg_is_complete`.
-- Grayscale, RGBA, CMYK, 16-bit, tiny and huge images are all usable: they come out as 8-bit,
+- Grayscale, RGBA, CMYK, 16-bit and tiny images are all usable: they come out as 8-bit,
   3-channel RGB. Transparent pixels are composed over white.
+- Memory is bounded whatever the file: a file larger than :data:`MAX_FILE_BYTES` is refused
+  before it is read, and an image whose header declares more than :data:`MAX_PIXELS` pixels
+  (50 megapixels, e.g. 8660×5773; a 48-megapixel phone photo passes) is refused as
+  ``too large`` before it is decoded. (A 2.6 MB PNG can declare 30000×30000 pixels, 2.7 GB
+  decoded.) Only regular files are read: a FIFO or a device (``/dev/zero`` behind a link
+  named ``.jpg``) is refused as ``cannot be opened`` without being opened.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import stat
+import warnings
 from pathlib import Path
 
-import cv2
-import numpy as np
+#: The most pixels (width × height) an image may declare in its header; larger ones are refused
+#: before they are decoded. Decoding takes about 3 bytes per pixel (8 for 16-bit RGBA), so one
+#: image at the limit takes 150 MB to 400 MB while it is decoded and resized.
+MAX_PIXELS = 50_000_000
+
+#: The largest image file that is read at all (a 50-megapixel PNG rarely exceeds 150 MB).
+MAX_FILE_BYTES = 256 * 2**20
+
+# OpenCV's own limit, for the formats whose header Pillow cannot read (set before cv2 loads).
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+
+import cv2  # noqa: E402  (after its limit is set)
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402  (only its header parser: Image.open reads no pixels)
 
 #: The side of the square images the course's network takes (the original tutorial's 128).
 IMAGE_SIZE = 128
@@ -62,7 +83,8 @@ NOT_AN_IMAGE = "not an image"
 CORRUPT = "truncated or corrupt"
 UNSUPPORTED = "unsupported"
 CANNOT_OPEN = "cannot be opened"
-REASONS = (EMPTY, NOT_AN_IMAGE, CORRUPT, UNSUPPORTED, CANNOT_OPEN)
+TOO_LARGE = "too large"
+REASONS = (EMPTY, NOT_AN_IMAGE, CORRUPT, UNSUPPORTED, CANNOT_OPEN, TOO_LARGE)
 
 
 class UnreadableImageError(ValueError):
@@ -104,12 +126,53 @@ def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        info = os.stat(path)  # follows links; a link loop raises ELOOP here
+        if not stat.S_ISREG(info.st_mode):  # a folder, FIFO or device: never opened
+            raise UnreadableImageError(path, CANNOT_OPEN, f"not a regular file ({_kind(info)})")
+        if info.st_size > MAX_FILE_BYTES:
+            raise UnreadableImageError(path, TOO_LARGE, f"{info.st_size / 2**20:.0f} MB; the limit "
+                                       f"is {MAX_FILE_BYTES // 2**20} MB")
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file") from None
-    except OSError as error:  # a folder, no permission, an I/O error
+    except OSError as error:  # no permission, a link loop, an I/O error
         raise UnreadableImageError(path, CANNOT_OPEN, error.strerror or str(error)) from None
+    if len(data) > MAX_FILE_BYTES:  # it grew since stat
+        raise UnreadableImageError(path, TOO_LARGE, f"more than {MAX_FILE_BYTES // 2**20} MB")
     return decode_rgb(data, path)
+
+
+def _kind(info: os.stat_result) -> str:
+    mode = info.st_mode
+    return ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+
+
+def declared_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` as the image's header declares it, read without decoding a pixel
+    (Pillow's ``Image.open`` parses the header only); None when Pillow does not know the format."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError as error:  # Pillow's own limit, far above ours
+        numbers = [int(word) for word in str(error).replace("(", " ").split() if word.isdigit()]
+        return (numbers[0], 1) if numbers else (MAX_PIXELS + 1, 1)
+    except Exception:  # noqa: BLE001 - not a format Pillow knows, or a broken header
+        return None
+
+
+def check_pixels(data: bytes, name: str | os.PathLike = "<bytes>") -> None:
+    """Refuse (``too large``) an image whose header declares more than :data:`MAX_PIXELS`."""
+    size = declared_size(data)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        width, height = size
+        shown = f"{width}x{height} pixels" if height > 1 else f"{width} pixels"
+        raise UnreadableImageError(name, TOO_LARGE, f"{shown}; the limit is "
+                                   f"{MAX_PIXELS // 1_000_000} megapixels")
 
 
 def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
@@ -124,6 +187,7 @@ def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
         raise UnreadableImageError(name, UNSUPPORTED, f"{kind} is not a format OpenCV reads")
     if kind == "JPEG" and not jpeg_is_complete(data):
         raise UnreadableImageError(name, CORRUPT, "JPEG data ends before its end-of-image marker")
+    check_pixels(data, name)  # before decoding: memory stays bounded whatever the header says
 
     # JPEG: IMREAD_COLOR gives 8-bit BGR and turns the photo upright by its EXIF orientation;
     # libjpeg converts grayscale and CMYK itself. Other formats: IMREAD_UNCHANGED keeps the alpha
@@ -263,10 +327,11 @@ def _check_rgb_uint8(image: np.ndarray) -> None:
         raise ValueError(f"expected an RGB uint8 image of shape (height, width, 3), got {got}")
 
 
-def check_size(size: int, name: str = "size") -> int:
-    """``size`` if it is a positive whole number (of pixels), else a ``ValueError`` saying so."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {size!r}")
+def check_size(size: int, name: str = "size", low: int = 1) -> int:
+    """``size`` if it is a whole number of at least ``low`` (pixels, images, epochs), else a
+    ``ValueError`` saying so. The course's one check of a count."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {size!r}")
     return int(size)
 
 

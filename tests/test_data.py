@@ -243,8 +243,9 @@ def test_load_numpy_skips_unusable_files_with_a_warning_naming_each(messy):
     with pytest.warns(SkippedImageWarning) as record:
         arrays = data.load_numpy(messy, image_size=8)
     messages = sorted(str(w.message) for w in record)
-    assert len(messages) == 3
+    assert len(messages) == 4  # three unusable files, and the sub-folder that is not read
     assert any("cut.jpg: truncated or corrupt" in m for m in messages)
+    assert any("kittens/: a sub-folder, not read" in m for m in messages)
     assert len(arrays) == len(CATS_USABLE) + 2
 
 
@@ -366,7 +367,7 @@ def test_pipeline_reads_non_ascii_paths(tmp_path):
 @pytest.mark.parametrize("loader", ["load_numpy", "make_dataset"])
 @pytest.mark.parametrize("size", [0, 12.5])
 def test_loaders_refuse_a_bad_image_size(two_classes, loader, size):
-    with pytest.raises(ValueError, match="image_size must be a positive whole number"):
+    with pytest.raises(ValueError, match="image_size must be a whole number of at least 1"):
         getattr(data, loader)(two_classes, image_size=size)
 
 
@@ -533,7 +534,7 @@ def test_link_subset_links_the_same_files_per_class_for_the_same_seed(tmp_path):
     assert names == sorted(p.name for p in list_files(again).paths)
     assert set(names) <= {p.name for p in list_files(larger).paths}
     assert all(p.is_symlink() for p in list_files(small).paths)
-    with pytest.raises(ValueError, match="per_class must be at least 1"):
+    with pytest.raises(ValueError, match="per_class must be a whole number of at least 1"):
         link_subset(source, tmp_path / "none", per_class=0)
 
 
