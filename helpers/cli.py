@@ -134,6 +134,10 @@ def run_safely(work: Callable[[], int], interrupted: Callable[[], str]) -> int:
         except KeyboardInterrupt:
             print(f"\n{interrupted()}", file=sys.stderr)
             return 130
+        except BrokenPipeError:  # the reader went away (| head): stop without a word
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
 
 
 # ---- python -m helpers.train ------------------------------------------------------------------

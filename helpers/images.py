@@ -57,7 +57,8 @@ MAX_PIXELS = 50_000_000
 #: The largest image file that is read at all (a 50-megapixel PNG rarely exceeds 150 MB).
 MAX_FILE_BYTES = 256 * 2**20
 
-# OpenCV's own limit, for the formats whose header Pillow cannot read (set before cv2 loads).
+# OpenCV's own limit, for the formats whose header Pillow cannot read. OpenCV reads it when it
+# loads, so it holds when this module is the first to import cv2 (as in every command).
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 
 import cv2  # noqa: E402  (after its limit is set)
@@ -170,7 +171,7 @@ def check_pixels(data: bytes, name: str | os.PathLike = "<bytes>") -> None:
     size = declared_size(data)
     if size is not None and size[0] * size[1] > MAX_PIXELS:
         width, height = size
-        shown = f"{width}x{height} pixels" if height > 1 else f"{width} pixels"
+        shown = f"{width}x{height} pixels" if height > 1 else f"{width:,} pixels"
         raise UnreadableImageError(name, TOO_LARGE, f"{shown}; the limit is "
                                    f"{MAX_PIXELS // 1_000_000} megapixels")
 
@@ -197,6 +198,9 @@ def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     except cv2.error as error:
+        if "CV_IO_MAX_IMAGE_PIXELS" in str(error):  # OpenCV's own limit, for other formats
+            raise UnreadableImageError(name, TOO_LARGE, f"more than {MAX_PIXELS // 1_000_000} "
+                                       "megapixels, the limit") from None
         raise UnreadableImageError(name, CORRUPT, _first_line(error)) from None
     if image is None:  # OpenCV's way of saying "could not decode"
         if kind is None:
