@@ -662,12 +662,15 @@ def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SI
 
     paths = [str(p) for p in files.paths]
     labels = np.asarray(files.labels, dtype=np.int32)
-    if decoded is not None:  # in memory: the images of the file list, in its order
+    if decoded is not None:  # in memory: shuffle the indices, then take a batch of images at once
         everything = tf.constant(np.stack([decoded[path] for path in files.paths]))
-        ds = tf.data.Dataset.from_tensor_slices((tf.range(len(paths)), labels))
-        if shuffle:
+        every_label = tf.constant(labels)
+        ds = tf.data.Dataset.from_tensor_slices(tf.range(len(paths)))
+        if shuffle:  # the same two shuffles as a cached pipeline: the same order of images
             ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=False)
-        ds = ds.map(lambda i, label: (tf.gather(everything, i), label))
+            ds = ds.shuffle(min(shuffle_buffer, len(paths)), seed=seed + 1)
+        ds = ds.batch(batch_size).map(
+            lambda i: to_float_and_one_hot(tf.gather(everything, i), tf.gather(every_label, i)))
     else:
         ds = tf.data.Dataset.from_tensor_slices((paths, labels))
         if shuffle:  # file names only: a few bytes each, so the whole list fits in the buffer
@@ -676,10 +679,10 @@ def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SI
         ds = ds.filter(usable).map(drop_flag)
         if cache:
             ds = ds.cache(cache if isinstance(cache, str) else "")
-    if shuffle and (cache or decoded is not None):  # images in memory: mix them every epoch
-        ds = ds.shuffle(min(shuffle_buffer, len(paths)), seed=seed + 1)
-    ds = ds.batch(batch_size)
-    ds = ds.map(to_float_and_one_hot, num_parallel_calls=tf.data.AUTOTUNE)
+            if shuffle:  # images in memory: mix them every epoch
+                ds = ds.shuffle(min(shuffle_buffer, len(paths)), seed=seed + 1)
+        ds = ds.batch(batch_size)
+        ds = ds.map(to_float_and_one_hot, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
         augmenter = make_augmenter(seed)
 

@@ -610,3 +610,11 @@ def test_check_same_classes_names_the_missing_and_the_unknown():
     data.check_same_classes(["a", "b"], ["a", "b"], "x")
     with pytest.raises(DatasetError, match=r"x: its classes \(a, c\) .*: no b; c unknown"):
         data.check_same_classes(["a", "b"], ["a", "c"], "x")
+
+
+def test_the_data_folder_is_described_and_its_photos_kept_out_of_git():
+    ignored = (REPO / ".gitignore").read_text().splitlines()
+    assert "/data/*" in ignored and "!/data/README.md" in ignored
+    readme = (REPO / "data" / "README.md").read_text()
+    assert "make data" in readme and "COURSE_DATA_DIR" in readme
+    assert "training_data/" in readme and "testing_data/" in readme
