@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from helpers import datasets
+from helpers.augmentation import make_augmenter  # noqa: F401  (data.make_augmenter, as notebooks use it)
 from helpers.images import (CANNOT_OPEN, IMAGE_SIZE, UnreadableImageError, check_size,
                             has_image_extension, preprocess, read_rgb, resize)
 
@@ -543,46 +544,6 @@ def read_train_sets(folder: str | os.PathLike, image_size: int = IMAGE_SIZE,
 # --------------------------------------------------------------------------------------------
 # The streaming pipeline: tf.data
 # --------------------------------------------------------------------------------------------
-
-
-def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: float = 0.05,
-                   zoom: float = 0.1, translation: float = 0.1, contrast: float = 0.2) -> keras.Sequential:
-    """Random changes of a batch of images in [0, 1], as Keras preprocessing layers.
-
-    - ``RandomFlip("horizontal")``: a cat looking left is still a cat (no upside-down flips);
-    - ``RandomRotation(rotation)``: up to ± rotation × 360° (0.05: ± 18°);
-    - ``RandomZoom(zoom)``: in or out by up to ``zoom`` (0.1: 10%);
-    - ``RandomTranslation(translation, translation)``: shifts by up to 10% of height and width;
-    - ``RandomContrast(contrast)`` with ``value_range=(0, 1)``, as our pixels are in [0, 1].
-      Keras 3.15 draws a single-number factor from [1, 1 + contrast] only (its documentation says
-      [1 - contrast, 1 + contrast]; ``(contrast, contrast)`` gives that), so this block only ever
-      raises contrast. The course's recipe was chosen and measured with it as it is; changing it
-      needs the recipe measured again (benchmarks/train.py).
-
-    Call it with ``training=True`` to change images; with ``training=False`` it passes them
-    through unchanged. Set a factor to 0 (or ``flip=False``) to leave that change out. This is the
-    course's only definition of augmentation: ``helpers.model`` puts the same block inside a
-    model, so that it is saved with it and runs only while training.
-    """
-    import keras  # here, not at the top: `check` and `download` start without TensorFlow
-
-    def layer_seed(i: int) -> int | None:
-        return None if seed is None else seed + i  # a different stream for each layer
-
-    layers = []
-    if flip:
-        layers.append(keras.layers.RandomFlip("horizontal", seed=layer_seed(0), name="flip"))
-    if rotation:
-        layers.append(keras.layers.RandomRotation(rotation, seed=layer_seed(1), name="rotation"))
-    if zoom:
-        layers.append(keras.layers.RandomZoom(zoom, seed=layer_seed(2), name="zoom"))
-    if translation:
-        layers.append(keras.layers.RandomTranslation(translation, translation, seed=layer_seed(3),
-                                                     name="translation"))
-    if contrast:
-        layers.append(keras.layers.RandomContrast(contrast, value_range=(0, 1), seed=layer_seed(4),
-                                                  name="contrast"))
-    return keras.Sequential(layers, name="augmentation")
 
 
 def _decoder(image_size: int):
