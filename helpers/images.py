@@ -35,7 +35,7 @@ What :func:`read_rgb` accepts and what it refuses:
   3-channel RGB. Transparent pixels are composed over white.
 - Memory is bounded whatever the file: a file larger than :data:`MAX_FILE_BYTES` is refused
   before it is read, and an image whose header declares more than :data:`MAX_PIXELS` pixels
-  (50 megapixels, e.g. 8660×5773; a 48-megapixel phone photo passes) is refused as
+  (40 megapixels, e.g. 7746×5164; 12-, 24- and 36-megapixel photos pass) is refused as
   ``too large`` before it is decoded. (A 2.6 MB PNG can declare 30000×30000 pixels, 2.7 GB
   decoded.) Only regular files are read: a FIFO or a device (``/dev/zero`` behind a link
   named ``.jpg``) is refused as ``cannot be opened`` without being opened.
@@ -46,13 +46,21 @@ from __future__ import annotations
 import io
 import os
 import stat
+import threading
 import warnings
 from pathlib import Path
 
 #: The most pixels (width × height) an image may declare in its header; larger ones are refused
-#: before they are decoded. Decoding takes about 3 bytes per pixel (8 for 16-bit RGBA), so one
-#: image at the limit takes 150 MB to 400 MB while it is decoded and resized.
-MAX_PIXELS = 50_000_000
+#: before they are decoded. Decoding takes 6 bytes per pixel for an 8-bit photo and 12 for a
+#: 16-bit RGBA PNG (the decoded image and its 8-bit copy), so one image at the limit takes
+#: 240 MB to 480 MB while it is decoded. Training on a folder with two 16-bit RGBA PNGs of
+#: 39.9 megapixels, the worst case, peaked at 1.41 GB (TensorFlow alone takes 0.65 GB).
+MAX_PIXELS = 40_000_000
+
+#: Images above this many pixels are decoded one at a time (threads wait for each other), so
+#: two large photos never take their decoding memory at once.
+LARGE_PIXELS = 16_000_000
+_LARGE_DECODE = threading.Lock()
 
 #: The largest image file that is read at all (a 50-megapixel PNG rarely exceeds 150 MB).
 MAX_FILE_BYTES = 256 * 2**20
@@ -166,14 +174,16 @@ def declared_size(data: bytes) -> tuple[int, int] | None:
         return None
 
 
-def check_pixels(data: bytes, name: str | os.PathLike = "<bytes>") -> None:
-    """Refuse (``too large``) an image whose header declares more than :data:`MAX_PIXELS`."""
+def check_pixels(data: bytes, name: str | os.PathLike = "<bytes>") -> tuple[int, int] | None:
+    """Refuse (``too large``) an image whose header declares more than :data:`MAX_PIXELS`;
+    return the declared ``(width, height)``, or None when the header is not one Pillow reads."""
     size = declared_size(data)
     if size is not None and size[0] * size[1] > MAX_PIXELS:
         width, height = size
         shown = f"{width}x{height} pixels" if height > 1 else f"{width:,} pixels"
         raise UnreadableImageError(name, TOO_LARGE, f"{shown}; the limit is "
                                    f"{MAX_PIXELS // 1_000_000} megapixels")
+    return size
 
 
 def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
@@ -188,8 +198,15 @@ def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
         raise UnreadableImageError(name, UNSUPPORTED, f"{kind} is not a format OpenCV reads")
     if kind == "JPEG" and not jpeg_is_complete(data):
         raise UnreadableImageError(name, CORRUPT, "JPEG data ends before its end-of-image marker")
-    check_pixels(data, name)  # before decoding: memory stays bounded whatever the header says
+    size = check_pixels(data, name)  # before decoding: memory stays bounded whatever the header says
+    if size is not None and size[0] * size[1] > LARGE_PIXELS:
+        with _LARGE_DECODE:  # one large image at a time, even when several threads decode
+            return _decode(data, kind, name)
+    return _decode(data, kind, name)
 
+
+def _decode(data: bytes, kind: str | None, name: str | os.PathLike) -> np.ndarray:
+    """OpenCV's decoding of checked bytes, then 8-bit RGB."""
     # JPEG: IMREAD_COLOR gives 8-bit BGR and turns the photo upright by its EXIF orientation;
     # libjpeg converts grayscale and CMYK itself. Other formats: IMREAD_UNCHANGED keeps the alpha
     # channel and the 16 bits, which _to_bgr8 then handles better than IMREAD_COLOR would
@@ -207,25 +224,37 @@ def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
             raise UnreadableImageError(name, NOT_AN_IMAGE, "no known image format in its first bytes")
         raise UnreadableImageError(name, CORRUPT, f"{kind} data could not be decoded")
 
-    bgr = _to_bgr8(image, name)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # THE one BGR -> RGB conversion of the course
+    # Each step replaces the previous array, so a large image is held at most twice at once.
+    image = _to_8_bits(image, name)
+    image = _to_bgr8(image, name)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=image)  # THE one BGR -> RGB conversion
+
+
+def _to_8_bits(image: np.ndarray, name: str | os.PathLike) -> np.ndarray:
+    """8 or 16 bits per value as 8 bits."""
+    if image.dtype == np.uint16:
+        return cv2.convertScaleAbs(image, alpha=255 / 65535)  # 0..65535 -> 0..255, rounded
+    if image.dtype != np.uint8:
+        raise UnreadableImageError(name, UNSUPPORTED, f"{image.dtype} pixels (only 8 and 16 bits are)")
+    return image
 
 
 def _to_bgr8(image: np.ndarray, name: str | os.PathLike) -> np.ndarray:
     """Whatever OpenCV decoded (gray, BGR, BGRA; 8 or 16 bits) as 8-bit, 3-channel BGR."""
-    if image.dtype == np.uint16:
-        image = cv2.convertScaleAbs(image, alpha=255 / 65535)  # 0..65535 -> 0..255, rounded
-    elif image.dtype != np.uint8:
-        raise UnreadableImageError(name, UNSUPPORTED, f"{image.dtype} pixels (only 8 and 16 bits are)")
+    image = _to_8_bits(image, name)
     channels = 1 if image.ndim == 2 else image.shape[2]
     if channels == 1:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     if channels == 3:
         return image
     if channels == 4:  # compose over white: pixel = alpha * colour + (1 - alpha) * 255
-        alpha = image[:, :, 3:4].astype(np.float32) / 255
-        composed = image[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
-        return np.round(composed).astype(np.uint8)
+        composed = np.empty(image.shape[:2] + (3,), np.uint8)
+        for top in range(0, image.shape[0], 256):  # 256 rows at a time: float32 copies stay small
+            rows = image[top:top + 256]
+            alpha = rows[:, :, 3:4].astype(np.float32) / 255
+            colour = rows[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
+            composed[top:top + 256] = np.round(colour).astype(np.uint8)
+        return composed
     raise UnreadableImageError(name, UNSUPPORTED, f"{channels} channels")
 
 

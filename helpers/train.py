@@ -77,9 +77,11 @@ from helpers.run import lock as run_lock  # noqa: F401
 
 #: Keep the decoded, resized training and validation images in memory (decoded once, while
 #: the folder is scanned) when they take at most this many bytes (uint8, size² × 3 each:
-#: 27 KB at 96 px, so about 19,000 photos); beyond it they are streamed from disk every epoch
-#: with flat memory.
-DECODED_LIMIT_BYTES = 512 * 2**20
+#: 27 KB at 96 px, so about 9,700 photos; 49 KB at 128 px, about 5,400); beyond it they are
+#: streamed from disk every epoch with flat memory. While the pipelines are built the images
+#: are briefly held three times over, so the process (TensorFlow itself takes about 700 MB)
+#: stays under 1.5 GB.
+DECODED_LIMIT_BYTES = 256 * 2**20
 CACHE_LIMIT_BYTES = DECODED_LIMIT_BYTES  # its earlier name
 
 #: The smallest image side training accepts: below it a photo is a few blotches.
@@ -527,7 +529,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         keep = size if cache is not False else None
         train_folder = Path(settings.train_dir)
         scanned = usable_files(train_folder, strict=strict, keep_size=keep)
-        files, decoded = scanned.file_list(), dict(scanned.resized)
+        files, decoded, scans = scanned.file_list(), dict(scanned.resized), [scanned]
         class_names = list(files.class_names)
         if resume:
             check_same_classes(info["class_names"], class_names, str(train_folder))
@@ -537,14 +539,13 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             val_scanned = usable_files(val_folder, class_names, strict=strict, keep_size=keep)
             training, validation = files, val_scanned.file_list()
             decoded.update(val_scanned.resized)
+            scans.append(val_scanned)
         else:
             training, validation = data.split(files, settings.val_split, seed)
             if len(validation) == 0:
                 raise DatasetError(_split_advice(train_folder, settings, files))
         in_memory = (len(decoded) == len(training) + len(validation)
                      and len(decoded) * size * size * 3 <= DECODED_LIMIT_BYTES)
-        if cache is True and not in_memory:  # asked for, beyond the limit: tf.data's cache
-            decoded = {}
         scan_seconds = time.perf_counter() - started
         settings.config = dataclasses.replace(settings.config, image_size=size,
                                               num_classes=len(class_names))
@@ -558,6 +559,9 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         train_ds = data.make_dataset(training, size, batch, training=True, augment=False,
                                      seed=seed, **source)
         val_ds = data.make_dataset(validation, size, batch, seed=seed, **source)
+        for report in scans:  # the pipelines hold their own copy of the images
+            report.resized.clear()
+        decoded.clear()
         # Tell Keras how many batches one pass over the validation images makes (the scan above
         # left no unusable file to drop): it then never warns "your input ran out of data".
         validation_batches = math.ceil(len(validation) / batch)

@@ -324,16 +324,16 @@ def test_an_image_declaring_too_many_pixels_is_refused_before_decoding(tmp_path,
     error = refused(path)
     assert error.reason == images.TOO_LARGE and not decoded
     # Pillow's own far higher limit hides the sides, not the pixel count.
-    assert "(900,000,000 pixels; the limit is 50 megapixels)" in str(error)
+    assert "(900,000,000 pixels; the limit is 40 megapixels)" in str(error)
 
 
 def test_the_pixel_limit_is_the_documented_one(tmp_path):
-    assert images.MAX_PIXELS == 50_000_000
+    assert images.MAX_PIXELS == 40_000_000
     assert images.declared_size(factory.png_bytes(factory.photo(24, 32))) == (32, 24)
     assert images.declared_size(b"no image") is None
-    at_limit = factory.write_huge_png_header(tmp_path / "ok.png", width=10000, height=5000)
-    images.check_pixels(at_limit.read_bytes())  # 50,000,000 exactly: allowed
-    above = factory.write_huge_png_header(tmp_path / "big.png", width=10000, height=5001)
+    at_limit = factory.write_huge_png_header(tmp_path / "ok.png", width=8000, height=5000)
+    images.check_pixels(at_limit.read_bytes())  # 40,000,000 exactly: allowed
+    above = factory.write_huge_png_header(tmp_path / "big.png", width=8000, height=5001)
     with pytest.raises(images.UnreadableImageError, match="too large"):
         images.check_pixels(above.read_bytes(), above)
 
@@ -370,4 +370,4 @@ def test_opencvs_own_pixel_limit_is_ours_too(tmp_path):
             "except images.UnreadableImageError as error:\n    print(error)")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                             text=True, timeout=60)
-    assert "bomb.png: too large (more than 50 megapixels, the limit)" in result.stdout, result
+    assert "bomb.png: too large (more than 40 megapixels, the limit)" in result.stdout, result
