@@ -678,8 +678,9 @@ def _record_divergence(out: Path, info: dict[str, Any], state: dict[str, Any], c
     info["sessions"][-1].update(to_epoch=state["epochs_done"], diverged_in_epoch=epoch)
     if chief:
         write_json_atomically(out / RUN_FILE, info)
-    kept = (f"epochs 1-{state['epochs_done']} are saved" if state["epochs_done"]
-            else "no epoch was saved")
+    done = state["epochs_done"]
+    kept = ("no epoch was saved" if done == 0 else "epoch 1 is saved" if done == 1
+            else f"epochs 1-{done} are saved")
     raise TrainingDiverged(
         f"{shown_path(out)}: training diverged: the {key.replace('_', ' ')} became {value} in "
         f"epoch {epoch} ({kept}); train a new run with a smaller learning rate, e.g. "

@@ -580,3 +580,30 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     assert "4 blocks of (32, 64, 128, 256) filters at 80 px" in message
     assert "image_size, filters differ" in message and "delete or rename" in message
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+
+
+# ---- divergence ---------------------------------------------------------------------------------
+
+
+class PoisonFromEpochTwo(keras.callbacks.Callback):
+    """Make every weight NaN when the second epoch begins, as a far too large step would."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            for weight in self.model.trainable_weights:
+                weight.assign(weight * float("nan"))
+
+
+def test_a_nan_loss_stops_the_run_keeps_the_good_epochs_and_says_what_to_do(shapes, tmp_path):
+    out = tmp_path / "diverged"
+    with pytest.warns(SkippedImageWarning), pytest.raises(T.TrainingDiverged) as stopped:
+        T.train(shapes, out, callbacks=[PoisonFromEpochTwo()], **quick(epochs=4))
+    message = str(stopped.value)
+    assert isinstance(stopped.value, T.RunError) and "\n" not in message
+    assert "the loss became nan in epoch 2 (epoch 1 is saved)" in message
+    assert "smaller learning rate, e.g. --lr 0.001" in message
+    info = T.read_run(out)
+    assert info["status"] == "diverged" and info["sessions"][-1]["diverged_in_epoch"] == 2
+    assert T.read_history(out)["epoch"] == [1]  # the NaN epoch was not saved
+    last = keras.models.load_model(out / "last.keras", safe_mode=True)
+    assert all(np.isfinite(np.asarray(w)).all() for w in last.trainable_weights)
