@@ -203,9 +203,7 @@ def list_files(folder: str | os.PathLike, classes: Sequence[str] | None = None) 
     paths: list[Path] = []
     labels: list[int] = []
     for label, name in enumerate(names):
-        listing = list_class_folder(folder / name)
-        warn_not_read(listing)
-        images = listing.images
+        images = list_class_folder(folder / name).images
         if not images:
             raise DatasetError(f"{folder / name}: class {name!r} has no image files")
         paths += images

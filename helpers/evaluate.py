@@ -206,6 +206,8 @@ def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *, 
     folder = Path(folder)
     check_same_classes(run.class_names, data.find_classes(folder), str(folder))
     files = data.list_files(folder, run.class_names)
+    for name in run.class_names:  # what is not read is said, as training says it
+        data.warn_not_read(data.list_class_folder(folder / name))
     predictions = predict_files(run, files.paths, batch_size=batch_size, tta=tta)
     kept = [i for i, p in enumerate(predictions) if p.ok]
     skipped = [(p.path, p.error) for p in predictions if not p.ok]
