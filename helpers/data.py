@@ -680,7 +680,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.data",
                                      description="Check a folder of images, or download a dataset.")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="decode every image of a dataset folder and report")
+    from helpers.cli import SUBFOLDER_RULE
+
+    check = commands.add_parser("check", help="decode every image of a dataset folder and report",
+                                epilog=SUBFOLDER_RULE)
     check.add_argument("folder", type=Path, help="a folder with one sub-folder per class")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     get = commands.add_parser("download", help="download a dataset unless it is already there")

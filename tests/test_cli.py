@@ -206,3 +206,9 @@ def test_ctrl_c_in_predict_is_one_line(trained, shapes):
     assert process.returncode == 130 and "Traceback" not in stderr
     assert stderr.strip().splitlines() == [
         "interrupted; run the same command again to start over"]
+
+
+def test_data_check_states_the_same_rule_for_sub_folders():
+    result = command("helpers.data", "check", "--help")
+    assert result.returncode == 0
+    assert cli.SUBFOLDER_RULE.split(":")[0] in " ".join(result.stdout.split())
