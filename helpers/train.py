@@ -289,6 +289,69 @@ def _counts(files: data.FileList) -> str:
     return ", ".join(f"{name} {n}" for name, n in files.counts().items())
 
 
+@dataclass
+class TrainingData:
+    """The files to train and validate on; ``decoded``: their resized images (path -> uint8
+    array) when they fit in :data:`DECODED_LIMIT_BYTES` (``in_memory``), else empty (the
+    images are streamed from disk). ``seconds``: the time the scan took."""
+
+    training: data.FileList
+    validation: data.FileList
+    decoded: dict[Path, Any]
+    in_memory: bool
+    seconds: float
+
+
+def _read_data(settings: Settings, strict: bool, cache: bool | None,
+               expected_classes: Sequence[str] | None) -> TrainingData:
+    """Scan the training folder (and the validation folder, or split): refused in one line
+    when it cannot be trained on; ``expected_classes``: a resumed run's class names."""
+    started = time.perf_counter()
+    keep = settings.image_size if cache is not False else None
+    train_folder = Path(settings.train_dir)
+    scanned = usable_files(train_folder, strict=strict, keep_size=keep)
+    files, decoded = scanned.file_list(), dict(scanned.resized)
+    class_names = list(files.class_names)
+    if expected_classes is not None:
+        check_same_classes(expected_classes, class_names, str(train_folder))
+    if settings.val_dir is not None:
+        val_folder = Path(settings.val_dir)
+        check_same_classes(class_names, data.find_classes(val_folder), str(val_folder))
+        val_scanned = usable_files(val_folder, class_names, strict=strict, keep_size=keep)
+        training, validation = files, val_scanned.file_list()
+        decoded.update(val_scanned.resized)
+    else:
+        training, validation = data.split(files, settings.val_split, settings.seed)
+        if len(validation) == 0:
+            raise DatasetError(_split_advice(train_folder, settings, files))
+    size = settings.image_size
+    in_memory = (len(decoded) == len(training) + len(validation)
+                 and len(decoded) * size * size * 3 <= DECODED_LIMIT_BYTES)
+    return TrainingData(training, validation, decoded if in_memory else {}, in_memory,
+                        time.perf_counter() - started)
+
+
+def _pipelines(the_data: TrainingData, settings: Settings, cache: bool | None,
+               strategy: tf.distribute.Strategy | None) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """The training pipeline (shuffled, not augmented: the model augments) and the validation
+    one, from memory when the images were kept, else streaming (cached when ``cache``)."""
+    size, batch, seed = settings.image_size, settings.batch_size, settings.seed
+    source = {"decoded": the_data.decoded} if the_data.in_memory else {"cache": bool(cache)}
+    train_ds = data.make_dataset(the_data.training, size, batch, training=True, augment=False,
+                                 seed=seed, **source)
+    val_ds = data.make_dataset(the_data.validation, size, batch, seed=seed, **source)
+    the_data.decoded.clear()  # the pipelines hold their own copy of the images
+    # Tell Keras how many batches one pass over the validation images makes (the scan left no
+    # unusable file to drop): it then never warns "your input ran out of data".
+    validation_batches = math.ceil(len(the_data.validation) / batch)
+    val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
+    if strategy is not None:  # the file names are one tensor: shard the batches, not files
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        train_ds, val_ds = train_ds.with_options(options), val_ds.with_options(options)
+    return train_ds, val_ds
+
+
 def _split_advice(train_folder: Path, settings: Settings, files: data.FileList) -> str:
     """Why a split left no validation image, and what to do about it."""
     fewest = min(files.counts().values())
@@ -525,28 +588,9 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
 
         # -- 2. the data, scanned once: unusable files and empty classes are known before
         # training, and the resized images are kept when they fit (decoded once, not per epoch)
-        started = time.perf_counter()
-        keep = size if cache is not False else None
-        train_folder = Path(settings.train_dir)
-        scanned = usable_files(train_folder, strict=strict, keep_size=keep)
-        files, decoded, scans = scanned.file_list(), dict(scanned.resized), [scanned]
-        class_names = list(files.class_names)
-        if resume:
-            check_same_classes(info["class_names"], class_names, str(train_folder))
-        if settings.val_dir is not None:
-            val_folder = Path(settings.val_dir)
-            check_same_classes(class_names, data.find_classes(val_folder), str(val_folder))
-            val_scanned = usable_files(val_folder, class_names, strict=strict, keep_size=keep)
-            training, validation = files, val_scanned.file_list()
-            decoded.update(val_scanned.resized)
-            scans.append(val_scanned)
-        else:
-            training, validation = data.split(files, settings.val_split, seed)
-            if len(validation) == 0:
-                raise DatasetError(_split_advice(train_folder, settings, files))
-        in_memory = (len(decoded) == len(training) + len(validation)
-                     and len(decoded) * size * size * 3 <= DECODED_LIMIT_BYTES)
-        scan_seconds = time.perf_counter() - started
+        the_data = _read_data(settings, strict, cache, info["class_names"] if resume else None)
+        training, validation = the_data.training, the_data.validation
+        class_names = list(training.class_names)
         settings.config = dataclasses.replace(settings.config, image_size=size,
                                               num_classes=len(class_names))
 
@@ -555,22 +599,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         keras.utils.set_random_seed(seed)
         if deterministic:
             tf.config.experimental.enable_op_determinism()
-        source = {"decoded": decoded} if in_memory else {"cache": bool(cache)}
-        train_ds = data.make_dataset(training, size, batch, training=True, augment=False,
-                                     seed=seed, **source)
-        val_ds = data.make_dataset(validation, size, batch, seed=seed, **source)
-        for report in scans:  # the pipelines hold their own copy of the images
-            report.resized.clear()
-        decoded.clear()
-        # Tell Keras how many batches one pass over the validation images makes (the scan above
-        # left no unusable file to drop): it then never warns "your input ran out of data".
-        validation_batches = math.ceil(len(validation) / batch)
-        val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
-        if strategy is not None:  # the file names are one tensor: shard the batches, not files
-            options = tf.data.Options()
-            policy = tf.data.experimental.AutoShardPolicy.DATA
-            options.experimental_distribute.auto_shard_policy = policy
-            train_ds, val_ds = train_ds.with_options(options), val_ds.with_options(options)
+        train_ds, val_ds = _pipelines(the_data, settings, cache, strategy)
 
         # -- 4. the model: new, or last.keras with its optimizer state
         write_dir = out if chief else Path(tempfile.mkdtemp(prefix="helpers-train-worker-"))
@@ -592,22 +621,14 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if resume:
             info["sessions"].append({"started": now, "from_epoch": state["epochs_done"] + 1})
         else:
-            info = {
-                "class_names": class_names, "image_size": size, "preprocessing": PREPROCESSING,
-                "recipe": {**the_recipe.to_dict(), "learning_rate": settings.learning_rate,
-                           "epochs": settings.epochs, "batch_size": batch, "image_size": size,
-                           "description": the_recipe.describe(settings.learning_rate)},
-                "model_config": settings.config.to_dict(), "seed": seed,
-                "settings": settings.to_dict(), "created": now,
-                "sessions": [{"started": now, "from_epoch": 1}], "versions": _versions(),
-            }
+            info = _new_run_info(settings, the_recipe, class_names, now)
         info["status"] = "running"
         info["data"] = {
             "train_dir": settings.train_dir, "val_dir": settings.val_dir,
             "val_split": settings.val_split, "training_images": training.counts(),
             "validation_images": validation.counts(), "steps_per_epoch": steps_per_epoch,
-            "cached": bool(in_memory or cache), "decoded_once": in_memory,
-            "scan_seconds": round(scan_seconds, 2)}
+            "cached": the_data.in_memory or bool(cache), "decoded_once": the_data.in_memory,
+            "scan_seconds": round(the_data.seconds, 2)}
         if chief:
             write_json_atomically(out / RUN_FILE, info)
 
@@ -658,6 +679,21 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
 def resume_command(out: Path) -> str:
     """The command line that continues the run in ``out``."""
     return f"python -m helpers.train --out {shown_path(out)} --resume"
+
+
+def _new_run_info(settings: Settings, recipe: Recipe, class_names: list[str],
+                  now: str) -> dict[str, Any]:
+    """A new run's ``run.json``: everything prediction needs, and how the run was made."""
+    size = settings.image_size
+    return {
+        "class_names": class_names, "image_size": size, "preprocessing": PREPROCESSING,
+        "recipe": {**recipe.to_dict(), "learning_rate": settings.learning_rate,
+                   "epochs": settings.epochs, "batch_size": settings.batch_size,
+                   "image_size": size, "description": recipe.describe(settings.learning_rate)},
+        "model_config": settings.config.to_dict(), "seed": settings.seed,
+        "settings": settings.to_dict(), "created": now,
+        "sessions": [{"started": now, "from_epoch": 1}], "versions": _versions(),
+    }
 
 
 def _versions() -> dict[str, str]:

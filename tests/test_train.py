@@ -607,3 +607,14 @@ def test_a_nan_loss_stops_the_run_keeps_the_good_epochs_and_says_what_to_do(shap
     assert T.read_history(out)["epoch"] == [1]  # the NaN epoch was not saved
     last = keras.models.load_model(out / "last.keras", safe_mode=True)
     assert all(np.isfinite(np.asarray(w)).all() for w in last.trainable_weights)
+
+
+def test_small_data_is_decoded_once_and_large_data_streams(shapes, tmp_path, monkeypatch):
+    with pytest.warns(SkippedImageWarning):
+        T.train(shapes, tmp_path / "memory", **quick(epochs=1))
+    assert T.read_run(tmp_path / "memory")["data"]["decoded_once"] is True
+    monkeypatch.setattr(T, "DECODED_LIMIT_BYTES", 100)  # as if the photos were too many
+    with pytest.warns(SkippedImageWarning):
+        T.train(shapes, tmp_path / "stream", **quick(epochs=1))
+    info = T.read_run(tmp_path / "stream")["data"]
+    assert info["decoded_once"] is False and info["cached"] is False
