@@ -61,10 +61,16 @@ def pipeline_train_speed(folder: Path, image_size: int, epochs: int, batch_size:
     with tempfile.TemporaryDirectory() as out:
         result = T.train(folder, Path(out) / "run", recipe="original", epochs=epochs,
                          image_size=image_size, batch_size=batch_size, seed=seed, verbose=0)
+        info = T.read_run(result.run_dir)
     speeds = result.history["images_per_second"]
     timed = speeds[1:] or speeds
+    seconds = result.history["train_seconds"]
+    images = sum(info["data"]["training_images"].values())
+    loading = info["data"]["scan_seconds"]  # listing, decoding and resizing every photo once
     return {"images_per_second": sum(timed) / len(timed), "peak_rss_mib": peak_rss_mib(),
-            "epoch_seconds": result.history["train_seconds"]}
+            "epoch_seconds": seconds, "load_seconds": loading,
+            "run_images_per_second": images * len(seconds) / (loading + sum(seconds)),
+            "decoded_once": info["data"].get("decoded_once")}
 
 
 def tf1_train_speed(folder: Path, image_size: int, epochs: int, batch_size: int, seed: int) -> dict:
@@ -80,7 +86,9 @@ def tf1_train_speed(folder: Path, image_size: int, epochs: int, batch_size: int,
     from helpers import data
 
     v1 = tf.compat.v1
+    started = time.perf_counter()
     train, _ = data.read_train_sets(folder, image_size, validation_fraction=0.2, seed=seed)
+    loading = time.perf_counter() - started
     images, labels = train.images, train.labels  # float32 (N, S, S, 3), one-hot float32
     num_classes = labels.shape[1]
     graph = tf.Graph()
@@ -121,7 +129,8 @@ def tf1_train_speed(folder: Path, image_size: int, epochs: int, batch_size: int,
             seconds.append(time.perf_counter() - start)
     timed = seconds[1:] or seconds
     return {"images_per_second": len(images) * len(timed) / sum(timed), "peak_rss_mib": peak_rss_mib(),
-            "epoch_seconds": seconds}
+            "epoch_seconds": seconds, "load_seconds": loading,
+            "run_images_per_second": len(images) * len(seconds) / (loading + sum(seconds))}
 
 
 CHILDREN = {"pipeline": pipeline_train_speed, "tf1": tf1_train_speed}
@@ -156,17 +165,27 @@ def speed(train_dir: Path, epochs: int, repeats: int = 3, image_size: int = 128,
         for kind in runs:
             row = run_child(kind, train_dir, image_size, epochs, batch_size, seed)
             runs[kind].append(row)
-            print(f"  {kind:<9} {row['images_per_second']:7.1f} images/s  {row['peak_rss_mib']:7.0f} MiB peak RSS  "
-                  f"epochs {', '.join(f'{s:.1f}' for s in row['epoch_seconds'])} s  (load {load_average()})",
-                  flush=True)
-    median = {kind: sorted(rows, key=lambda r: r["images_per_second"])[len(rows) // 2] for kind, rows in runs.items()}
-    ratio = median["pipeline"]["images_per_second"] / median["tf1"]["images_per_second"]
-    verdict = "meets" if ratio >= 0.95 else "MISSES"
-    print(f"  medians: pipeline / tf1 = {ratio:.2f}x images/s: {verdict} the 0.95x target")
-    print("| code | images/s (median) | peak RSS (MiB) |\n| --- | ---: | ---: |")
-    for kind, row in median.items():
-        print(f"| {kind} | {row['images_per_second']:.1f} | {max(r['peak_rss_mib'] for r in runs[kind]):.0f} |")
-    return ratio >= 0.95
+            print(f"  {kind:<9} {row['images_per_second']:7.1f} images/s after epoch 1, "
+                  f"{row['run_images_per_second']:7.1f} over the run  {row['peak_rss_mib']:6.0f} MiB peak RSS  "
+                  f"data {row['load_seconds']:.1f} s, epochs {', '.join(f'{s:.1f}' for s in row['epoch_seconds'])} s"
+                  f"  (load {load_average()})", flush=True)
+
+    def median(kind: str, key: str) -> float:
+        values = sorted(row[key] for row in runs[kind])
+        return values[len(values) // 2]
+
+    ok = True
+    for key, what in (("images_per_second", "steady state (epochs 2 on)"),
+                      ("run_images_per_second", f"the whole {epochs}-epoch run (data and epoch 1 included)")):
+        ratio = median("pipeline", key) / median("tf1", key)
+        ok &= ratio >= 1.0
+        print(f"  {what}: pipeline / tf1 = {ratio:.2f}x: {'meets' if ratio >= 1.0 else 'MISSES'} the 1.0x target")
+    print("| code | images/s, epochs 2 on (median) | images/s over the run, data included (median) "
+          "| data seconds (median) | peak RSS (MiB) |\n| --- | ---: | ---: | ---: | ---: |")
+    for kind in runs:
+        print(f"| {kind} | {median(kind, 'images_per_second'):.1f} | {median(kind, 'run_images_per_second'):.1f} "
+              f"| {median(kind, 'load_seconds'):.1f} | {max(r['peak_rss_mib'] for r in runs[kind]):.0f} |")
+    return ok
 
 
 # ---- accuracy ----------------------------------------------------------------------------------
@@ -217,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("part", nargs="?", choices=("all", "accuracy", "speed"), default="all")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=4, help="epochs of each speed measurement")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs of each speed measurement")
     parser.add_argument("--repeats", type=int, default=3, help="alternating speed runs of each code")
     parser.add_argument("--data", type=Path, default=None, help="the cats-dogs folder (default: the course's)")
     parser.add_argument("--image-size", type=int, default=None,

@@ -20,7 +20,11 @@ sees the same pixels whichever loader fed it. Real folders are messy, so:
 
 - hidden files and operating-system junk (``.DS_Store``, ``Thumbs.db``, ``._cat.jpg``) are
   ignored; files are taken as images by their extension in any case (``.JPG``), and then the
-  content decides how they are decoded; folders inside a class folder are reported, not read;
+  content decides how they are decoded;
+- **sub-folders are never read**, by any command: only the image files directly inside a class
+  folder (or, for ``helpers.predict``, a folder given) count. A sub-folder is reported (the scan
+  lists it, training and evaluation warn about it), so a link to a folder can never lead into a
+  loop. FIFOs, devices and sockets are skipped and reported the same way, never opened;
 - a file that cannot be used (empty, not an image, truncated, unsupported) is skipped with a
   warning naming it, or, with ``strict=True``, the whole dataset is refused up front;
 - a missing folder, fewer than two classes or a class without a usable image is refused with
@@ -37,9 +41,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +53,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from helpers import datasets
+from helpers.augmentation import make_augmenter  # noqa: F401  (data.make_augmenter, as notebooks use it)
 from helpers.images import (CANNOT_OPEN, IMAGE_SIZE, UnreadableImageError, check_size,
                             has_image_extension, preprocess, read_rgb, resize)
 
@@ -103,22 +109,53 @@ class ClassListing:
     images: list[Path]
     ignored: list[Path]   # files whose name is not an image's (notes.txt); junk is left out
     nested: list[Path]    # folders inside the class folder: not read
+    special: list[Path] = field(default_factory=list)  # FIFOs, devices, sockets: never opened
 
 
 def list_class_folder(folder: str | os.PathLike) -> ClassListing:
-    """The files of one class folder, sorted by name, sorted into images / ignored / nested."""
-    images, ignored, nested = [], [], []
+    """The files of one class folder, sorted by name, sorted into images / ignored / nested /
+    special. A link counts as what it points to; a broken or looping link named like an image
+    is listed among the images, and reading it then reports why it is unusable."""
+    images, ignored, nested, special = [], [], [], []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             if is_junk(entry.name):
                 continue
-            if entry.is_dir():
-                nested.append(Path(entry.path))
+            path = Path(entry.path)
+            if _is_dir(entry):
+                nested.append(path)
+            elif _is_special(entry):
+                special.append(path)
             elif has_image_extension(entry.name):
-                images.append(Path(entry.path))
+                images.append(path)
             else:
-                ignored.append(Path(entry.path))
-    return ClassListing(images, ignored, nested)
+                ignored.append(path)
+    return ClassListing(images, ignored, nested, special)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop
+        return False
+
+
+def _is_special(entry: os.DirEntry) -> bool:
+    """A FIFO, device or socket (also behind a link): reading it could hang or never end."""
+    try:
+        mode = os.stat(entry.path).st_mode
+    except OSError:  # a broken or looping link: not special, reported when read
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def warn_not_read(listing: ClassListing) -> None:
+    """One warning per sub-folder and special file of a class folder: they are not read."""
+    for path in listing.nested:
+        _warn_skipped(f"{path}{os.sep}: a sub-folder, not read (only the images directly in a "
+                      "folder are)")
+    for path in listing.special:
+        _warn_skipped(f"{path}: not a regular file (a FIFO, device or socket)")
 
 
 @dataclass(frozen=True)
@@ -174,6 +211,18 @@ def list_files(folder: str | os.PathLike, classes: Sequence[str] | None = None) 
     return FileList(tuple(paths), tuple(labels), tuple(names))
 
 
+def check_same_classes(expected: Sequence[str], found: Sequence[str], what: str) -> None:
+    """Refuse (``DatasetError``, one line) when ``found`` are not the class names ``expected``."""
+    if list(expected) == list(found):
+        return
+    missing = [name for name in expected if name not in found]
+    extra = [name for name in found if name not in expected]
+    why = "; ".join(filter(None, [f"no {', '.join(missing)}" if missing else "",
+                                  f"{', '.join(extra)} unknown" if extra else ""]))
+    raise DatasetError(f"{what}: its classes ({', '.join(found)}) are not the training classes "
+                       f"({', '.join(expected)}): {why}")
+
+
 def _as_file_list(files: FileList | str | os.PathLike) -> FileList:
     return files if isinstance(files, FileList) else list_files(files)
 
@@ -218,6 +267,7 @@ class ClassScan:
     unusable: list[Unusable] = field(default_factory=list)
     nested: list[Path] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
+    special: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -226,6 +276,8 @@ class ScanReport:
 
     folder: Path
     classes: list[ClassScan]
+    #: With ``scan(..., keep_size=N)``: each usable file's image resized to N x N, uint8.
+    resized: dict[Path, np.ndarray] = field(default_factory=dict)
 
     @property
     def class_names(self) -> list[str]:
@@ -261,6 +313,7 @@ class ScanReport:
                              for u in c.unusable],
                 "nested_folders": [self._relative(p) for p in c.nested],
                 "ignored_files": [self._relative(p) for p in c.ignored],
+                "special_files": [self._relative(p) for p in c.special],
             } for c in self.classes],
             "usable": sum(len(c.usable) for c in self.classes),
             "unusable": len(self.unusable),
@@ -283,6 +336,8 @@ class ScanReport:
              [self._relative(p) + "/" for c in self.classes for p in c.nested]),
             ("Other files (not images by their name; ignored):",
              [self._relative(p) for c in self.classes for p in c.ignored]),
+            ("Not regular files (FIFOs, devices, sockets; never opened):",
+             [self._relative(p) for c in self.classes for p in c.special]),
         ]
         for title, items in sections:
             if items:
@@ -291,22 +346,35 @@ class ScanReport:
 
 
 def scan(folder: str | os.PathLike, classes: Sequence[str] | None = None,
-         workers: int | None = None) -> ScanReport:
+         workers: int | None = None, *, keep_size: int | None = None,
+         keep_limit_bytes: int = 0) -> ScanReport:
     """Decode every image file of a dataset folder once and report what is usable.
 
     Files are decoded by ``workers`` threads (default: one per CPU; OpenCV releases Python's
     lock while it decodes). Raises :class:`DatasetError` only when the folder is missing or has
     fewer than 2 classes; a class without usable images shows in ``report.problems``.
+    ``keep_size``: keep each usable image resized to ``keep_size`` × ``keep_size`` (uint8) in
+    ``report.resized``, so that training need not decode it again, when all of them together
+    take at most ``keep_limit_bytes``.
     """
     folder = Path(folder)
     names = _class_names(folder, classes)
     listings = [list_class_folder(folder / name) for name in names]
     every_image = [p for listing in listings for p in listing.images]
+    keep = keep_size is not None and len(every_image) * keep_size ** 2 * 3 <= keep_limit_bytes
+
+    def look_at(path: Path) -> tuple[Unusable | None, np.ndarray | None]:
+        rgb, problem = read_or_why(path)
+        return problem, resize(rgb, keep_size) if keep and problem is None else None
+
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        verdicts = dict(zip(every_image, pool.map(check_file, every_image)))
-    report = ScanReport(folder, [])
+        looked = dict(zip(every_image, pool.map(look_at, every_image)))
+    verdicts = {path: problem for path, (problem, _) in looked.items()}
+    report = ScanReport(folder, [], {path: image for path, (_, image) in looked.items()
+                                     if image is not None})
     for label, (name, listing) in enumerate(zip(names, listings)):
-        entry = ClassScan(name, label, nested=listing.nested, ignored=listing.ignored)
+        entry = ClassScan(name, label, nested=listing.nested, ignored=listing.ignored,
+                          special=listing.special)
         for path in listing.images:
             verdict = verdicts[path]
             if verdict is None:
@@ -379,8 +447,7 @@ def link_subset(folder: str | os.PathLike, destination: str | os.PathLike, per_c
     the source, which may be read-only, is never written. Used for quick runs and for learning
     curves over the number of images per class. Returns ``destination``.
     """
-    if per_class < 1:
-        raise ValueError(f"per_class must be at least 1, not {per_class}")
+    check_size(per_class, "per_class")
     files = list_files(folder)
     destination = Path(destination)
     rng = np.random.default_rng(seed)
@@ -477,46 +544,6 @@ def read_train_sets(folder: str | os.PathLike, image_size: int = IMAGE_SIZE,
 # --------------------------------------------------------------------------------------------
 
 
-def make_augmenter(seed: int | None = None, *, flip: bool = True, rotation: float = 0.05,
-                   zoom: float = 0.1, translation: float = 0.1, contrast: float = 0.2) -> keras.Sequential:
-    """Random changes of a batch of images in [0, 1], as Keras preprocessing layers.
-
-    - ``RandomFlip("horizontal")``: a cat looking left is still a cat (no upside-down flips);
-    - ``RandomRotation(rotation)``: up to ± rotation × 360° (0.05: ± 18°);
-    - ``RandomZoom(zoom)``: in or out by up to ``zoom`` (0.1: 10%);
-    - ``RandomTranslation(translation, translation)``: shifts by up to 10% of height and width;
-    - ``RandomContrast(contrast)`` with ``value_range=(0, 1)``, as our pixels are in [0, 1].
-      Keras 3.15 draws a single-number factor from [1, 1 + contrast] only (its documentation says
-      [1 - contrast, 1 + contrast]; ``(contrast, contrast)`` gives that), so this block only ever
-      raises contrast. The course's recipe was chosen and measured with it as it is; changing it
-      needs the recipe measured again (benchmarks/train.py).
-
-    Call it with ``training=True`` to change images; with ``training=False`` it passes them
-    through unchanged. Set a factor to 0 (or ``flip=False``) to leave that change out. This is the
-    course's only definition of augmentation: ``helpers.model`` puts the same block inside a
-    model, so that it is saved with it and runs only while training.
-    """
-    import keras  # here, not at the top: `check` and `download` start without TensorFlow
-
-    def layer_seed(i: int) -> int | None:
-        return None if seed is None else seed + i  # a different stream for each layer
-
-    layers = []
-    if flip:
-        layers.append(keras.layers.RandomFlip("horizontal", seed=layer_seed(0), name="flip"))
-    if rotation:
-        layers.append(keras.layers.RandomRotation(rotation, seed=layer_seed(1), name="rotation"))
-    if zoom:
-        layers.append(keras.layers.RandomZoom(zoom, seed=layer_seed(2), name="zoom"))
-    if translation:
-        layers.append(keras.layers.RandomTranslation(translation, translation, seed=layer_seed(3),
-                                                     name="translation"))
-    if contrast:
-        layers.append(keras.layers.RandomContrast(contrast, value_range=(0, 1), seed=layer_seed(4),
-                                                  name="contrast"))
-    return keras.Sequential(layers, name="augmentation")
-
-
 def _decoder(image_size: int):
     """The function tf.data runs on each file name: ``read_rgb`` + ``resize``, never raising.
 
@@ -540,7 +567,8 @@ def _decoder(image_size: int):
 def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SIZE,
                  batch_size: int = 32, *, training: bool = False, augment: bool | None = None,
                  shuffle: bool | None = None, cache: bool | str = False, seed: int = 0,
-                 strict: bool = False, shuffle_buffer: int = 1024) -> tf.data.Dataset:
+                 strict: bool = False, shuffle_buffer: int = 1024,
+                 decoded: Mapping[Path, np.ndarray] | None = None) -> tf.data.Dataset:
     """A tf.data pipeline of ``(images, labels)`` batches that streams the files from disk.
 
     Each element: images ``(batch, image_size, image_size, 3)`` float32 in [0, 1], labels
@@ -560,6 +588,9 @@ def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SI
       images each epoch in a buffer of ``shuffle_buffer``.
     - Unusable files are skipped with a :class:`SkippedImageWarning` naming each, once;
       ``strict=True`` decodes every file first and raises :class:`DatasetError` listing them.
+    - ``decoded``: every file's image already resized (uint8, as ``scan(keep_size=...)`` keeps
+      them): the pipeline takes them from memory and decodes nothing, in the same order as
+      ``cache=True`` gives (``cache`` is then not needed).
     """
     import tensorflow as tf  # here, not at the top: `check` and `download` start without TensorFlow
 
@@ -589,17 +620,28 @@ def make_dataset(files: FileList | str | os.PathLike, image_size: int = IMAGE_SI
         return tf.cast(images, tf.float32) / 255.0, tf.one_hot(labels, num_classes, dtype=tf.float32)
 
     paths = [str(p) for p in files.paths]
-    ds = tf.data.Dataset.from_tensor_slices((paths, np.asarray(files.labels, dtype=np.int32)))
-    if shuffle:  # file names only: a few bytes each, so the whole list fits in the buffer
-        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=not cache)
-    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.filter(usable).map(drop_flag)
-    if cache:
-        ds = ds.cache(cache if isinstance(cache, str) else "")
-        if shuffle:
+    labels = np.asarray(files.labels, dtype=np.int32)
+    if decoded is not None:  # in memory: shuffle the indices, then take a batch of images at once
+        everything = tf.constant(np.stack([decoded[path] for path in files.paths]))
+        every_label = tf.constant(labels)
+        ds = tf.data.Dataset.from_tensor_slices(tf.range(len(paths)))
+        if shuffle:  # the same two shuffles as a cached pipeline: the same order of images
+            ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=False)
             ds = ds.shuffle(min(shuffle_buffer, len(paths)), seed=seed + 1)
-    ds = ds.batch(batch_size)
-    ds = ds.map(to_float_and_one_hot, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.batch(batch_size).map(
+            lambda i: to_float_and_one_hot(tf.gather(everything, i), tf.gather(every_label, i)))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices((paths, labels))
+        if shuffle:  # file names only: a few bytes each, so the whole list fits in the buffer
+            ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=not cache)
+        ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.filter(usable).map(drop_flag)
+        if cache:
+            ds = ds.cache(cache if isinstance(cache, str) else "")
+            if shuffle:  # images in memory: mix them every epoch
+                ds = ds.shuffle(min(shuffle_buffer, len(paths)), seed=seed + 1)
+        ds = ds.batch(batch_size)
+        ds = ds.map(to_float_and_one_hot, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
         augmenter = make_augmenter(seed)
 
@@ -638,7 +680,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.data",
                                      description="Check a folder of images, or download a dataset.")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="decode every image of a dataset folder and report")
+    from helpers.cli import SUBFOLDER_RULE
+
+    check = commands.add_parser("check", help="decode every image of a dataset folder and report",
+                                epilog=SUBFOLDER_RULE)
     check.add_argument("folder", type=Path, help="a folder with one sub-folder per class")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     get = commands.add_parser("download", help="download a dataset unless it is already there")

@@ -28,11 +28,16 @@ each, as the training pipeline skips them.
 
 from __future__ import annotations
 
-import argparse
+import sys
+
+if __name__ == "__main__":  # the command line reads its arguments before TensorFlow loads
+    from helpers.cli import evaluate_command
+
+    sys.exit(evaluate_command())
+
 import json
 import math
 import os
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,9 +47,8 @@ from typing import Any
 import numpy as np
 
 from helpers import data
-from helpers.data import DatasetError
+from helpers.data import DatasetError, check_same_classes
 from helpers.predict import Run, load_run, predict_files
-from helpers.train import RunError, check_same_classes
 
 # ---- the measures, in numpy -------------------------------------------------------------------
 
@@ -202,6 +206,8 @@ def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *, 
     folder = Path(folder)
     check_same_classes(run.class_names, data.find_classes(folder), str(folder))
     files = data.list_files(folder, run.class_names)
+    for name in run.class_names:  # what is not read is said, as training says it
+        data.warn_not_read(data.list_class_folder(folder / name))
     predictions = predict_files(run, files.paths, batch_size=batch_size, tta=tta)
     kept = [i for i, p in enumerate(predictions) if p.ok]
     skipped = [(p.path, p.error) for p in predictions if not p.ok]
@@ -215,41 +221,19 @@ def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *, 
                       probabilities, tta, skipped)
 
 
-# ---- command line -----------------------------------------------------------------------------
+# ---- command line: helpers.cli reads the arguments, then calls print_evaluation ----------------
 
 
-def _show_one_line(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings of the command (a skipped file) as one line: ``warning: skipping a.jpg: ...``."""
-    print(f"warning: {message}", file=sys.stderr)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.evaluate",
-        description="Accuracy, precision and recall per class, the confusion matrix and the "
-                    "misclassified files of a trained model on a folder of labelled photos.")
-    parser.add_argument("--model", type=Path, required=True, metavar="RUN_DIR",
-                        help="the run folder (holding model.keras and run.json)")
-    parser.add_argument("folder", type=Path, metavar="DIR",
-                        help="one sub-folder per class, with the run's class names")
-    parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
-    parser.add_argument("--tta", action="store_true",
-                        help="average each image's prediction with that of its mirror image")
-    args = parser.parse_args(argv)
-    with warnings.catch_warnings():  # restores the usual display when main returns
-        warnings.showwarning = _show_one_line
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        evaluation = evaluate_folder(args.model, args.folder, tta=args.tta)
-    except (RunError, DatasetError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(evaluation.to_dict(), indent=1) if args.json else evaluation)
+def print_evaluation(run_dir: str | os.PathLike, folder: str | os.PathLike, tta: bool = False,
+                     as_json: bool = False) -> int:
+    """Print the evaluation (as text or JSON); returns 0."""
+    evaluation = evaluate_folder(run_dir, folder, tta=tta)
+    print(json.dumps(evaluation.to_dict(), indent=1) if as_json else evaluation)
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m helpers.evaluate`` with ``argv``; returns the exit status."""
+    from helpers.cli import evaluate_command
+
+    return evaluate_command(argv)

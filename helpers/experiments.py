@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from helpers import data
+from helpers.images import check_size
 from helpers.model import ModelConfig
 
 #: The keys of each result of :func:`learning_curve`.
@@ -78,8 +79,7 @@ def epochs_for(train_images: int, batch_size: int, epochs: int, min_steps: int =
     least ``min_steps`` batches."""
     for name, value, low in (("train_images", train_images, 1), ("batch_size", batch_size, 1),
                              ("epochs", epochs, 1), ("min_steps", min_steps, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be a whole number of at least {low}, got {value!r}")
+        check_size(value, name, low)
     steps_per_epoch = math.ceil(train_images / batch_size)
     return max(int(epochs), math.ceil(min_steps / steps_per_epoch))
 

@@ -31,17 +31,47 @@ What :func:`read_rgb` accepts and what it refuses:
 - A JPEG whose data stops before its end-of-image marker is refused as truncated, even when the
   decoder would hand back a picture whose missing rows are filled with grey (older OpenCV builds
   do that with only a warning on stderr); see :func:`jpeg_is_complete`.
-- Grayscale, RGBA, CMYK, 16-bit, tiny and huge images are all usable: they come out as 8-bit,
+- Grayscale, RGBA, CMYK, 16-bit and tiny images are all usable: they come out as 8-bit,
   3-channel RGB. Transparent pixels are composed over white.
+- Memory is bounded whatever the file: a file larger than :data:`MAX_FILE_BYTES` is refused
+  before it is read, and an image whose header declares more than :data:`MAX_PIXELS` pixels
+  (40 megapixels, e.g. 7746×5164; 12-, 24- and 36-megapixel photos pass) is refused as
+  ``too large`` before it is decoded. (A 2.6 MB PNG can declare 30000×30000 pixels, 2.7 GB
+  decoded.) Only regular files are read: a FIFO or a device (``/dev/zero`` behind a link
+  named ``.jpg``) is refused as ``cannot be opened`` without being opened.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import stat
+import threading
+import warnings
 from pathlib import Path
 
-import cv2
-import numpy as np
+#: The most pixels (width × height) an image may declare in its header; larger ones are refused
+#: before they are decoded. Decoding takes 6 bytes per pixel for an 8-bit photo and 12 for a
+#: 16-bit RGBA PNG (the decoded image and its 8-bit copy), so one image at the limit takes
+#: 240 MB to 480 MB while it is decoded. Training on a folder with two 16-bit RGBA PNGs of
+#: 39.9 megapixels, the worst case, peaked at 1.41 GB (TensorFlow alone takes 0.65 GB).
+MAX_PIXELS = 40_000_000
+
+#: Images above this many pixels are decoded one at a time (threads wait for each other), so
+#: two large photos never take their decoding memory at once.
+LARGE_PIXELS = 16_000_000
+_LARGE_DECODE = threading.Lock()
+
+#: The largest image file that is read at all (a 50-megapixel PNG rarely exceeds 150 MB).
+MAX_FILE_BYTES = 256 * 2**20
+
+# OpenCV's own limit, for the formats whose header Pillow cannot read. OpenCV reads it when it
+# loads, so it holds when this module is the first to import cv2 (as in every command).
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+
+import cv2  # noqa: E402  (after its limit is set)
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402  (only its header parser: Image.open reads no pixels)
 
 #: The side of the square images the course's network takes (the original tutorial's 128).
 IMAGE_SIZE = 128
@@ -62,7 +92,8 @@ NOT_AN_IMAGE = "not an image"
 CORRUPT = "truncated or corrupt"
 UNSUPPORTED = "unsupported"
 CANNOT_OPEN = "cannot be opened"
-REASONS = (EMPTY, NOT_AN_IMAGE, CORRUPT, UNSUPPORTED, CANNOT_OPEN)
+TOO_LARGE = "too large"
+REASONS = (EMPTY, NOT_AN_IMAGE, CORRUPT, UNSUPPORTED, CANNOT_OPEN, TOO_LARGE)
 
 
 class UnreadableImageError(ValueError):
@@ -104,12 +135,55 @@ def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        info = os.stat(path)  # follows links; a link loop raises ELOOP here
+        if not stat.S_ISREG(info.st_mode):  # a folder, FIFO or device: never opened
+            raise UnreadableImageError(path, CANNOT_OPEN, f"not a regular file ({_kind(info)})")
+        if info.st_size > MAX_FILE_BYTES:
+            raise UnreadableImageError(path, TOO_LARGE, f"{info.st_size / 2**20:.0f} MB; the limit "
+                                       f"is {MAX_FILE_BYTES // 2**20} MB")
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file") from None
-    except OSError as error:  # a folder, no permission, an I/O error
+    except OSError as error:  # no permission, a link loop, an I/O error
         raise UnreadableImageError(path, CANNOT_OPEN, error.strerror or str(error)) from None
+    if len(data) > MAX_FILE_BYTES:  # it grew since stat
+        raise UnreadableImageError(path, TOO_LARGE, f"more than {MAX_FILE_BYTES // 2**20} MB")
     return decode_rgb(data, path)
+
+
+def _kind(info: os.stat_result) -> str:
+    mode = info.st_mode
+    return ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+
+
+def declared_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` as the image's header declares it, read without decoding a pixel
+    (Pillow's ``Image.open`` parses the header only); None when Pillow does not know the format."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError as error:  # Pillow's own limit, far above ours
+        numbers = [int(word) for word in str(error).replace("(", " ").split() if word.isdigit()]
+        return (numbers[0], 1) if numbers else (MAX_PIXELS + 1, 1)
+    except Exception:  # noqa: BLE001 - not a format Pillow knows, or a broken header
+        return None
+
+
+def check_pixels(data: bytes, name: str | os.PathLike = "<bytes>") -> tuple[int, int] | None:
+    """Refuse (``too large``) an image whose header declares more than :data:`MAX_PIXELS`;
+    return the declared ``(width, height)``, or None when the header is not one Pillow reads."""
+    size = declared_size(data)
+    if size is not None and size[0] * size[1] > MAX_PIXELS:
+        width, height = size
+        shown = f"{width}x{height} pixels" if height > 1 else f"{width:,} pixels"
+        raise UnreadableImageError(name, TOO_LARGE, f"{shown}; the limit is "
+                                   f"{MAX_PIXELS // 1_000_000} megapixels")
+    return size
 
 
 def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
@@ -124,7 +198,15 @@ def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
         raise UnreadableImageError(name, UNSUPPORTED, f"{kind} is not a format OpenCV reads")
     if kind == "JPEG" and not jpeg_is_complete(data):
         raise UnreadableImageError(name, CORRUPT, "JPEG data ends before its end-of-image marker")
+    size = check_pixels(data, name)  # before decoding: memory stays bounded whatever the header says
+    if size is not None and size[0] * size[1] > LARGE_PIXELS:
+        with _LARGE_DECODE:  # one large image at a time, even when several threads decode
+            return _decode(data, kind, name)
+    return _decode(data, kind, name)
 
+
+def _decode(data: bytes, kind: str | None, name: str | os.PathLike) -> np.ndarray:
+    """OpenCV's decoding of checked bytes, then 8-bit RGB."""
     # JPEG: IMREAD_COLOR gives 8-bit BGR and turns the photo upright by its EXIF orientation;
     # libjpeg converts grayscale and CMYK itself. Other formats: IMREAD_UNCHANGED keeps the alpha
     # channel and the 16 bits, which _to_bgr8 then handles better than IMREAD_COLOR would
@@ -133,31 +215,46 @@ def decode_rgb(data: bytes, name: str | os.PathLike = "<bytes>") -> np.ndarray:
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     except cv2.error as error:
+        if "CV_IO_MAX_IMAGE_PIXELS" in str(error):  # OpenCV's own limit, for other formats
+            raise UnreadableImageError(name, TOO_LARGE, f"more than {MAX_PIXELS // 1_000_000} "
+                                       "megapixels, the limit") from None
         raise UnreadableImageError(name, CORRUPT, _first_line(error)) from None
     if image is None:  # OpenCV's way of saying "could not decode"
         if kind is None:
             raise UnreadableImageError(name, NOT_AN_IMAGE, "no known image format in its first bytes")
         raise UnreadableImageError(name, CORRUPT, f"{kind} data could not be decoded")
 
-    bgr = _to_bgr8(image, name)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # THE one BGR -> RGB conversion of the course
+    # Each step replaces the previous array, so a large image is held at most twice at once.
+    image = _to_8_bits(image, name)
+    image = _to_bgr8(image, name)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=image)  # THE one BGR -> RGB conversion
+
+
+def _to_8_bits(image: np.ndarray, name: str | os.PathLike) -> np.ndarray:
+    """8 or 16 bits per value as 8 bits."""
+    if image.dtype == np.uint16:
+        return cv2.convertScaleAbs(image, alpha=255 / 65535)  # 0..65535 -> 0..255, rounded
+    if image.dtype != np.uint8:
+        raise UnreadableImageError(name, UNSUPPORTED, f"{image.dtype} pixels (only 8 and 16 bits are)")
+    return image
 
 
 def _to_bgr8(image: np.ndarray, name: str | os.PathLike) -> np.ndarray:
     """Whatever OpenCV decoded (gray, BGR, BGRA; 8 or 16 bits) as 8-bit, 3-channel BGR."""
-    if image.dtype == np.uint16:
-        image = cv2.convertScaleAbs(image, alpha=255 / 65535)  # 0..65535 -> 0..255, rounded
-    elif image.dtype != np.uint8:
-        raise UnreadableImageError(name, UNSUPPORTED, f"{image.dtype} pixels (only 8 and 16 bits are)")
+    image = _to_8_bits(image, name)
     channels = 1 if image.ndim == 2 else image.shape[2]
     if channels == 1:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     if channels == 3:
         return image
     if channels == 4:  # compose over white: pixel = alpha * colour + (1 - alpha) * 255
-        alpha = image[:, :, 3:4].astype(np.float32) / 255
-        composed = image[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
-        return np.round(composed).astype(np.uint8)
+        composed = np.empty(image.shape[:2] + (3,), np.uint8)
+        for top in range(0, image.shape[0], 256):  # 256 rows at a time: float32 copies stay small
+            rows = image[top:top + 256]
+            alpha = rows[:, :, 3:4].astype(np.float32) / 255
+            colour = rows[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
+            composed[top:top + 256] = np.round(colour).astype(np.uint8)
+        return composed
     raise UnreadableImageError(name, UNSUPPORTED, f"{channels} channels")
 
 
@@ -263,10 +360,11 @@ def _check_rgb_uint8(image: np.ndarray) -> None:
         raise ValueError(f"expected an RGB uint8 image of shape (height, width, 3), got {got}")
 
 
-def check_size(size: int, name: str = "size") -> int:
-    """``size`` if it is a positive whole number (of pixels), else a ``ValueError`` saying so."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {size!r}")
+def check_size(size: int, name: str = "size", low: int = 1) -> int:
+    """``size`` if it is a whole number of at least ``low`` (pixels, images, epochs), else a
+    ``ValueError`` saying so. The course's one check of a count."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {size!r}")
     return int(size)
 
 

@@ -65,7 +65,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import data, shapes
+from helpers import augmentation, shapes
+from helpers.augmentation import STRENGTHS
 
 #: The models' outputs are probabilities (a final softmax), not logits: use
 #: ``keras.losses.CategoricalCrossentropy(from_logits=FROM_LOGITS)``.
@@ -460,12 +461,9 @@ class ModelConfig:
     dropout: the fraction of values dropped (in training only) before every dense layer; 0: none.
     initializer: "tutorial" (truncated normal stddev 0.05, biases 0.05) or "he" (see INITIALIZERS).
     augment: random changes to the training images, inside the model (see the module docstring).
-        The strengths, used when augment is True (0 turns one off):
-    flip: mirror left-right half of the time.
-    rotation: up to ± this fraction of a full turn (0.05 is ±18°).
-    zoom: in or out by up to this fraction.   translation: shift by up to this fraction of the side.
-    contrast: scale each image's contrast by a factor Keras 3.15 draws from [1, 1 + contrast]
-        (see ``helpers.data.make_augmenter``).
+    flip, rotation, zoom, translation, contrast: their strengths, used when augment is True
+        (0 turns one off); the defaults are ``helpers.augmentation.STRENGTHS``, which says
+        what each one does.
     """
 
     image_size: int = 128
@@ -481,11 +479,11 @@ class ModelConfig:
     dropout: float = 0.0
     initializer: str = "tutorial"
     augment: bool = False
-    flip: bool = True
-    rotation: float = 0.05
-    zoom: float = 0.1
-    translation: float = 0.1
-    contrast: float = 0.2
+    flip: bool = STRENGTHS["flip"]
+    rotation: float = STRENGTHS["rotation"]
+    zoom: float = STRENGTHS["zoom"]
+    translation: float = STRENGTHS["translation"]
+    contrast: float = STRENGTHS["contrast"]
 
     def __post_init__(self) -> None:
         _check_int("image_size", self.image_size, 1)
@@ -567,12 +565,7 @@ IMPROVED = ModelConfig(
     dense_units=(),
     dropout=0.3,
     initializer="he",
-    augment=True,
-    flip=True,
-    rotation=0.05,
-    zoom=0.1,
-    translation=0.1,
-    contrast=0.2,
+    augment=True,  # with the strengths of helpers.augmentation.STRENGTHS
 )
 
 
@@ -581,9 +574,10 @@ def build_augmentation(config: ModelConfig, seed: int | None = None) -> keras.Se
     (batch, size, size, 3) in [0, 1] → the same shape, still in [0, 1]. Only the non-zero
     strengths get a layer. Called on its own it changes the images (Keras's random layers
     default to ``training=True``; ``training=False`` returns them untouched); inside a model from
-    :func:`build_model` it runs only in training. The layers are :func:`helpers.data.make_augmenter`'s.
+    :func:`build_model` it runs only in training. The layers are
+    :func:`helpers.augmentation.make_augmenter`'s.
     """
-    return data.make_augmenter(seed, flip=config.flip, rotation=config.rotation, zoom=config.zoom,
+    return augmentation.make_augmenter(seed, flip=config.flip, rotation=config.rotation, zoom=config.zoom,
                                translation=config.translation, contrast=config.contrast)
 
 

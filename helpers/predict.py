@@ -8,13 +8,15 @@ prints, for each image, its path, the predicted class and the probability of eve
 
     my_cat.jpg: cats  [cats 0.994, dogs 0.006]
 
-A folder stands for its image files, sorted by name, those of its sub-folders included;
-hidden files, operating-system junk and files whose name is not an image's are left out, by
-the rules of ``helpers.data``. A missing, unreadable or non-image file gets one line on stderr
+A folder stands for the image files directly in it, sorted by name; its sub-folders are not
+read (each gets a warning line), and hidden files, operating-system junk, FIFOs, devices and
+files whose name is not an image's are left out, by the rules of ``helpers.data``. A missing, unreadable or non-image file gets one line on stderr
 naming it (``error: notes.txt: not an image``), the other images are still predicted, and
 the exit status is then 1. The run folder says everything else: the class names, the image
 size and the preprocessing (``run.json``) and the model (``model.keras``, the best epoch),
-which loads in Keras's safe mode (no code in the file is ever run).
+which loads in Keras's safe mode (no code in the file is ever run); a corrupt model file is
+named as such. An image whose header declares more than ``helpers.images.MAX_PIXELS`` pixels
+is refused before it is decoded, so memory stays bounded whatever the photo.
 
 In a notebook::
 
@@ -28,10 +30,15 @@ the very function the training pipeline's images went through (``read_rgb``, ``r
 
 from __future__ import annotations
 
-import argparse
+import sys
+
+if __name__ == "__main__":  # the command line reads its arguments before TensorFlow loads
+    from helpers.cli import predict_command
+
+    sys.exit(predict_command())
+
 import json
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +47,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from helpers import data, images
-from helpers.train import MODEL_FILE, PREPROCESSING, RunError, read_run
+from helpers import data, images, run
+from helpers.run import RunError
 
 
 @dataclass(frozen=True)
@@ -58,25 +65,14 @@ class Run:
 def load_run(run_dir: str | os.PathLike) -> Run:
     """Load ``run_dir/model.keras`` in safe mode, with the class names and image size of run.json.
 
-    Raises :class:`helpers.train.RunError` (one line) when the folder is no run, has no model yet,
-    or was trained with a preprocessing that this code does not do.
+    Raises :class:`helpers.run.RunError` (one line) when the folder is no run, has no model yet,
+    has a corrupt one, or was trained with a preprocessing that this code does not do.
     """
     run_dir = Path(run_dir)
-    info = read_run(run_dir)
-    preprocessing = info["preprocessing"]
-    if (preprocessing.get("function"), preprocessing.get("version")) != (
-            PREPROCESSING["function"], PREPROCESSING["version"]):
-        raise RunError(f"{run_dir}: trained with preprocessing {preprocessing.get('function')} "
-                       f"version {preprocessing.get('version')}, but this code prepares images "
-                       f"with {PREPROCESSING['function']} version {PREPROCESSING['version']}")
-    path = run_dir / MODEL_FILE
-    if not path.is_file():
-        raise RunError(f"{run_dir}: no {MODEL_FILE} yet (the run has not finished an epoch)")
-    try:
-        model = keras.models.load_model(path, safe_mode=True, compile=False)
-    except Exception as error:  # a broken or foreign file: say which, in one line
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise RunError(f"{path}: cannot be loaded ({first})") from None
+    info = run.read_run(run_dir)
+    run.check_preprocessing(run_dir, info)
+    path = run.best_model_path(run_dir)
+    model = run.load_model(path, compile=False)
     class_names = tuple(info["class_names"])
     size = int(info["image_size"])
     expected_in, expected_out = (None, size, size, 3), (None, len(class_names))
@@ -133,22 +129,20 @@ class Prediction:
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, str | None]]:
-    """Each argument as ``(file, None)``, a folder as its image files (sorted, sub-folders
-    after the files, junk and non-image names left out, as ``helpers.data`` lists a class
-    folder), and ``(folder, "no image files")`` for a folder without any."""
+    """Each argument as ``(file, None)``, a folder as the image files directly in it (sorted,
+    junk and non-image names left out, as ``helpers.data`` lists a class folder; each
+    sub-folder and special file gets a ``data.SkippedImageWarning``), and
+    ``(folder, "no image files")`` for a folder without any."""
     expanded: list[tuple[Path, str | None]] = []
     for path in map(Path, paths):
         if not path.is_dir():
             expanded.append((path, None))  # a missing or bad file shows when it is read
             continue
-        found = _images_in(path)
-        expanded += [(file, None) for file in found] or [(path, "no image files in this folder")]
+        listing = data.list_class_folder(path)
+        data.warn_not_read(listing)
+        expanded += ([(file, None) for file in listing.images]
+                     or [(path, "no image files directly in this folder")])
     return expanded
-
-
-def _images_in(folder: Path) -> list[Path]:
-    listing = data.list_class_folder(folder)
-    return listing.images + [file for nested in listing.nested for file in _images_in(nested)]
 
 
 def _load(path: Path, image_size: int) -> tuple[np.ndarray | None, str | None]:
@@ -201,35 +195,27 @@ def predict_files(run: str | os.PathLike | Run, paths: Iterable[str | os.PathLik
     return predictions
 
 
-# ---- command line -----------------------------------------------------------------------------
+# ---- command line: helpers.cli reads the arguments, then calls print_predictions ---------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.predict",
-        description="Predict the class of photos with a model trained by python -m helpers.train.")
-    parser.add_argument("--model", type=Path, required=True, metavar="RUN_DIR",
-                        help="the run folder (holding model.keras and run.json)")
-    parser.add_argument("paths", nargs="+", metavar="IMAGE_OR_DIR",
-                        help="image files, or folders of them")
-    parser.add_argument("--json", action="store_true", help="print the predictions as JSON")
-    args = parser.parse_args(argv)
-    try:
-        run = load_run(args.model)
-    except RunError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    predictions = predict_files(run, args.paths)
+def print_predictions(run_dir: str | os.PathLike, paths: Sequence[str | os.PathLike],
+                      as_json: bool = False) -> int:
+    """Print one line per file (errors on stderr) or the JSON; 0 if all were predicted, else 1."""
+    loaded = load_run(run_dir)
+    predictions = predict_files(loaded, paths)
     for prediction in predictions:  # in the order of the arguments, errors on stderr
         if not prediction.ok:
             print(f"error: {prediction.path}: {prediction.error}", file=sys.stderr, flush=True)
-        elif not args.json:
+        elif not as_json:
             print(prediction, flush=True)
-    if args.json:
-        print(json.dumps({"model": str(args.model), "class_names": list(run.class_names),
+    if as_json:
+        print(json.dumps({"model": str(run_dir), "class_names": list(loaded.class_names),
                           "predictions": [p.to_dict() for p in predictions]}, indent=1))
     return 0 if all(p.ok for p in predictions) else 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m helpers.predict`` with ``argv``; returns the exit status."""
+    from helpers.cli import predict_command
+
+    return predict_command(argv)

@@ -44,6 +44,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from helpers.images import check_size
+
 #: The shapes :func:`draw_shape` knows, and the number of corners of each polygon.
 CORNERS = {"circle": 0, "square": 4, "triangle": 3, "star": 10, "pentagon": 5, "hexagon": 6}
 KINDS = tuple(CORNERS)
@@ -135,11 +137,7 @@ def _check_kind(kind: str) -> None:
 
 
 def _check_image_size(image_size: int) -> int:
-    if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)) \
-            or image_size < 16:
-        raise ValueError(f"image_size must be a whole number of at least 16 pixels, "
-                         f"got {image_size!r}")
-    return int(image_size)
+    return check_size(image_size, "image_size", low=16)
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,8 +360,7 @@ def make_shapes_dataset(destination: str | os.PathLike,
         _check_kind(kind)
     if len(classes) < 2 or len(set(classes)) != len(classes):
         raise ValueError(f"classes must be at least 2 different shapes, got {list(classes)}")
-    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
-        raise ValueError(f"per_class must be a whole number of at least 1, got {per_class!r}")
+    check_size(per_class, "per_class")
     image_size = _check_image_size(image_size)
     if not 0 <= split <= 1:
         raise ValueError(f"split must be in [0, 1] (test pictures per training picture), got {split}")

@@ -129,3 +129,23 @@ def make_dataset(root: Path, counts: dict[str, int], size: tuple[int, int] = (20
         for i in range(count):
             write_jpeg(root / name / f"{name}.{i}.jpg", *size, seed=100 * class_index + i)
     return root
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    import zlib
+
+    return (len(payload).to_bytes(4, "big") + kind + payload
+            + zlib.crc32(kind + payload).to_bytes(4, "big"))
+
+
+def write_huge_png_header(path: Path, width: int = 30000, height: int = 30000,
+                          rows: int = 64) -> Path:
+    """A PNG whose header declares ``width`` × ``height`` RGB pixels (30000² is 2.7 GB decoded)
+    but which holds only its first ``rows`` rows of zeros: a few KB on disk. A decoder that
+    trusts the header allocates the whole image before it finds the data short."""
+    import zlib
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    data = zlib.compress(bytes(rows * (1 + 3 * width)), 9)
+    return write(path, b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+                 + _png_chunk(b"IDAT", data) + _png_chunk(b"IEND", b""))

@@ -243,7 +243,7 @@ def test_load_numpy_skips_unusable_files_with_a_warning_naming_each(messy):
     with pytest.warns(SkippedImageWarning) as record:
         arrays = data.load_numpy(messy, image_size=8)
     messages = sorted(str(w.message) for w in record)
-    assert len(messages) == 3
+    assert len(messages) == 3  # the sub-folder is in the scan's report, not a warning here
     assert any("cut.jpg: truncated or corrupt" in m for m in messages)
     assert len(arrays) == len(CATS_USABLE) + 2
 
@@ -366,7 +366,7 @@ def test_pipeline_reads_non_ascii_paths(tmp_path):
 @pytest.mark.parametrize("loader", ["load_numpy", "make_dataset"])
 @pytest.mark.parametrize("size", [0, 12.5])
 def test_loaders_refuse_a_bad_image_size(two_classes, loader, size):
-    with pytest.raises(ValueError, match="image_size must be a positive whole number"):
+    with pytest.raises(ValueError, match="image_size must be a whole number of at least 1"):
         getattr(data, loader)(two_classes, image_size=size)
 
 
@@ -533,7 +533,7 @@ def test_link_subset_links_the_same_files_per_class_for_the_same_seed(tmp_path):
     assert names == sorted(p.name for p in list_files(again).paths)
     assert set(names) <= {p.name for p in list_files(larger).paths}
     assert all(p.is_symlink() for p in list_files(small).paths)
-    with pytest.raises(ValueError, match="per_class must be at least 1"):
+    with pytest.raises(ValueError, match="per_class must be a whole number of at least 1"):
         link_subset(source, tmp_path / "none", per_class=0)
 
 
@@ -546,3 +546,74 @@ def test_contrast_augmentation_raises_contrast_only_as_keras_does_with_one_numbe
     y = np.asarray(block(x, training=True))
     ratio = y.reshape(64, -1).std(1) / x.reshape(64, -1).std(1)
     assert ratio.min() >= 0.999 and ratio.max() <= 1.2 + 1e-3
+
+
+# ---- links, special files, huge images; decoding once ------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifos_devices_and_looping_links_never_hang_the_scan(two_classes, tmp_path):
+    cats = two_classes / "cats"
+    os.mkfifo(cats / "pipe.jpg")
+    (cats / "zero.jpg").symlink_to("/dev/zero")
+    (cats / "self.jpg").symlink_to("self.jpg")          # a file link that loops
+    (cats / "up").symlink_to("..")                      # a folder link into a loop
+    listing = data.list_class_folder(cats)
+    assert [p.name for p in listing.special] == ["pipe.jpg", "zero.jpg"]
+    assert [p.name for p in listing.nested] == ["up"]   # reported, never read
+    report = data.scan(two_classes)
+    assert report.to_dict()["classes"][0]["special_files"] == ["cats/pipe.jpg", "cats/zero.jpg"]
+    (looping,) = report.unusable
+    assert looping.path.name == "self.jpg" and "symbolic links" in looping.detail
+    assert len(report.file_list()) == 10
+    assert "Not regular files (FIFOs, devices, sockets; never opened):" in str(report)
+
+
+def test_data_check_refuses_a_huge_image_in_bounded_memory(two_classes):
+    factory.write_huge_png_header(two_classes / "cats" / "bomb.png")
+    factory.write_huge_png_header(two_classes / "dogs" / "bomb.png")  # decoded in parallel
+    code = ("import json, resource, sys; from helpers import data; status = data.main(['check', "
+            "sys.argv[1], '--json']); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    result = subprocess.run([sys.executable, "-c", code, str(two_classes)], capture_output=True,
+                            text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report, _, peak_kib = result.stdout.rpartition("}")
+    unusable = json.loads(report + "}")["classes"][0]["unusable"]
+    assert [(u["file"], u["reason"]) for u in unusable] == [("cats/bomb.png", "too large")]
+    assert int(peak_kib) < 1.5 * 2**20, f"peak {int(peak_kib) // 1024} MiB"
+
+
+def test_scan_keeps_the_resized_images_within_its_limit(two_classes):
+    report = data.scan(two_classes, keep_size=8, keep_limit_bytes=10 * 8 * 8 * 3)
+    assert set(report.resized) == set(report.file_list().paths)
+    first = report.file_list().paths[0]
+    np.testing.assert_array_equal(report.resized[first], images.resize(images.read_rgb(first), 8))
+    assert data.scan(two_classes, keep_size=8, keep_limit_bytes=10 * 8 * 8 * 3 - 1).resized == {}
+
+
+def test_a_pipeline_from_decoded_images_gives_the_cached_pipelines_batches(two_classes):
+    files = data.list_files(two_classes)
+    decoded = data.scan(two_classes, keep_size=16, keep_limit_bytes=2**20).resized
+    for training in (False, True):
+        cached = data.make_dataset(files, 16, 4, training=training, augment=False, cache=True,
+                                   seed=3)
+        in_memory = data.make_dataset(files, 16, 4, training=training, augment=False,
+                                      decoded=decoded, seed=3)
+        for _ in range(2):  # two epochs: the same reshuffling
+            for (a, la), (b, lb) in zip(cached, in_memory, strict=True):
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+                np.testing.assert_array_equal(la.numpy(), lb.numpy())
+
+
+def test_check_same_classes_names_the_missing_and_the_unknown():
+    data.check_same_classes(["a", "b"], ["a", "b"], "x")
+    with pytest.raises(DatasetError, match=r"x: its classes \(a, c\) .*: no b; c unknown"):
+        data.check_same_classes(["a", "b"], ["a", "c"], "x")
+
+
+def test_the_data_folder_is_described_and_its_photos_kept_out_of_git():
+    ignored = (REPO / ".gitignore").read_text().splitlines()
+    assert "/data/*" in ignored and "!/data/README.md" in ignored
+    readme = (REPO / "data" / "README.md").read_text()
+    assert "make data" in readme and "COURSE_DATA_DIR" in readme
+    assert "training_data/" in readme and "testing_data/" in readme

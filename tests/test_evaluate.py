@@ -205,3 +205,11 @@ def test_command_line_refusals_are_one_line_with_status_2(case, run_dir, tmp_pat
     assert E.main(["--model", str(model), str(folder)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "Traceback" not in err[0]
+
+
+def test_a_sub_folder_of_a_class_is_not_read_and_is_said(run_dir, tmp_path):
+    folder = tiny.make_shapes(tmp_path / "testing", per_class=2, seed=2)
+    tiny.make_shapes(folder / "circles" / "more", per_class=2, seed=3)
+    with pytest.warns(SkippedImageWarning, match=r"circles.more.: a sub-folder, not read"):
+        evaluation = E.evaluate_folder(run_dir, folder)
+    assert len(evaluation.paths) == 6

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -308,3 +311,63 @@ def test_decode_rgb_works_on_bytes_without_a_file():
     assert images.decode_rgb(factory.png_bytes(factory.photo())).shape == (24, 32, 3)
     with pytest.raises(UnreadableImageError, match="<bytes>: empty file"):
         images.decode_rgb(b"")
+
+
+# ---- bounded memory: sizes, special files, links ----------------------------------------------
+
+
+def test_an_image_declaring_too_many_pixels_is_refused_before_decoding(tmp_path, monkeypatch):
+    path = factory.write_huge_png_header(tmp_path / "bomb.png")
+    assert path.stat().st_size < 100_000
+    decoded = []
+    monkeypatch.setattr(images.cv2, "imdecode", lambda *a: decoded.append(a))
+    error = refused(path)
+    assert error.reason == images.TOO_LARGE and not decoded
+    # Pillow's own far higher limit hides the sides, not the pixel count.
+    assert "(900,000,000 pixels; the limit is 40 megapixels)" in str(error)
+
+
+def test_the_pixel_limit_is_the_documented_one(tmp_path):
+    assert images.MAX_PIXELS == 40_000_000
+    assert images.declared_size(factory.png_bytes(factory.photo(24, 32))) == (32, 24)
+    assert images.declared_size(b"no image") is None
+    at_limit = factory.write_huge_png_header(tmp_path / "ok.png", width=8000, height=5000)
+    images.check_pixels(at_limit.read_bytes())  # 40,000,000 exactly: allowed
+    above = factory.write_huge_png_header(tmp_path / "big.png", width=8000, height=5001)
+    with pytest.raises(images.UnreadableImageError, match="too large"):
+        images.check_pixels(above.read_bytes(), above)
+
+
+def test_a_file_beyond_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "MAX_FILE_BYTES", 1000)
+    path = factory.write(tmp_path / "big.png", factory.png_bytes(factory.photo(200, 200, seed=1)))
+    error = refused(path)
+    assert error.reason == images.TOO_LARGE and "the limit is" in str(error)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_or_a_device_is_never_opened(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jpg")  # opening it for reading would wait for a writer forever
+    error = refused(tmp_path / "pipe.jpg")
+    assert error.reason == images.CANNOT_OPEN and "not a regular file (a FIFO)" in str(error)
+    (tmp_path / "zero.jpg").symlink_to("/dev/zero")  # reading it would never end
+    error = refused(tmp_path / "zero.jpg")
+    assert "not a regular file (a device)" in str(error)
+
+
+def test_a_link_that_loops_is_unusable(tmp_path):
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")
+    error = refused(tmp_path / "loop.jpg")
+    assert error.reason == images.CANNOT_OPEN and "symbolic links" in str(error)
+
+
+def test_opencvs_own_pixel_limit_is_ours_too(tmp_path):
+    """For the formats whose header Pillow cannot read, OpenCV refuses with the same limit
+    (read by OpenCV when it loads: in a fresh process where helpers.images loads it)."""
+    path = factory.write_huge_png_header(tmp_path / "bomb.png")
+    code = ("import sys; from helpers import images; images.declared_size = lambda data: None\n"
+            "try:\n    images.read_rgb(sys.argv[1])\n"
+            "except images.UnreadableImageError as error:\n    print(error)")
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                            text=True, timeout=60)
+    assert "bomb.png: too large (more than 40 megapixels, the limit)" in result.stdout, result

@@ -161,7 +161,7 @@ def test_test_time_augmentation_averages_an_image_and_its_mirror(run, photos):
     np.testing.assert_allclose(prediction.probabilities, ((plain + mirrored) / 2)[0], atol=1e-6)
 
 
-def test_a_folder_stands_for_its_image_files_sorted_junk_left_out(tmp_path):
+def test_a_folder_stands_for_the_image_files_directly_in_it_sorted_junk_left_out(tmp_path):
     folder = tmp_path / "my photos"
     for name in ("b.png", "a.JPG", "sub/c.png"):
         factory.write_png(folder / name)
@@ -169,10 +169,10 @@ def test_a_folder_stands_for_its_image_files_sorted_junk_left_out(tmp_path):
     factory.write(folder / "Thumbs.db", b"junk")
     factory.write(folder / "notes.txt", b"not an image by its name")
     (tmp_path / "empty").mkdir()
-    expanded = P.expand_paths([folder, tmp_path / "empty", tmp_path / "x.jpg"])
-    assert expanded == [(folder / "a.JPG", None), (folder / "b.png", None),
-                        (folder / "sub" / "c.png", None),
-                        (tmp_path / "empty", "no image files in this folder"),
+    with pytest.warns(data.SkippedImageWarning, match=r"sub.: a sub-folder, not read"):
+        expanded = P.expand_paths([folder, tmp_path / "empty", tmp_path / "x.jpg"])
+    assert expanded == [(folder / "a.JPG", None), (folder / "b.png", None),  # not sub/c.png
+                        (tmp_path / "empty", "no image files directly in this folder"),
                         (tmp_path / "x.jpg", None)]
 
 

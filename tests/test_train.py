@@ -25,6 +25,7 @@ import pytest
 import _imagefactory as factory
 import _tiny_datasets as tiny
 from helpers import data, model as M
+from helpers import run
 from helpers import train as T
 from helpers.data import SkippedImageWarning
 
@@ -198,13 +199,13 @@ def test_recipe_defaults_apply_unless_given(shapes):
     keys = ("image_size", "learning_rate", "epochs", "batch_size", "seed", "val_split")
     settings = T._new_settings(shapes, None, None, T.RECIPES["improved"], None, None, None,
                                None, None, None, None)
-    assert [settings[key] for key in keys] == [96, 2e-3, 60, 32, 0, 0.2]
+    assert [getattr(settings, key) for key in keys] == [96, 2e-3, 60, 32, 0, 0.2]
     settings = T._new_settings(shapes, None, 0.3, T.RECIPES["original"], 3, 64, 16, 1e-3, 7, None,
                                None)
-    assert [settings[key] for key in keys] == [64, 1e-3, 3, 16, 7, 0.3]
+    assert [getattr(settings, key) for key in keys] == [64, 1e-3, 3, 16, 7, 0.3]
     settings = T._new_settings(shapes, None, None, T.RECIPES["original"], None, None, None,
                                None, None, None, tiny.TINY_CONFIG)
-    assert [settings[key] for key in keys] == [tiny.SIZE, 1e-4, 40, 32, 0, 0.2]
+    assert [getattr(settings, key) for key in keys] == [tiny.SIZE, 1e-4, 40, 32, 0, 0.2]
 
 
 # ---- writing files atomically -------------------------------------------------------------------
@@ -246,10 +247,10 @@ def test_resume_takes_the_state_that_matches_last_keras(tmp_path):
     journal = {"epochs_done": 2, "optimizer_iterations": 8, "history": {"epoch": [1, 2]}}
     T.write_json_atomically(tmp_path / "state.json", committed)
     T.write_json_atomically(tmp_path / "state.json.next", journal)
-    assert T._resume_state(tmp_path, 4) == committed  # crash before last.keras was replaced
+    assert run.resume_state(tmp_path, 4) == committed  # crash before last.keras was replaced
     with pytest.raises(T.RunError, match="matches no saved state"):
-        T._resume_state(tmp_path, 5)
-    assert T._resume_state(tmp_path, 8) == journal  # after: the journal is committed now
+        run.resume_state(tmp_path, 5)
+    assert run.resume_state(tmp_path, 8) == journal  # after: the journal is committed now
     assert json.loads((tmp_path / "state.json").read_text()) == journal
     assert not (tmp_path / "state.json.next").exists()
     assert json.loads((tmp_path / "history.json").read_text()) == {"epoch": [1, 2]}
@@ -331,7 +332,7 @@ def one_class_of_single_images(root: Path) -> Path:
     ("missing", r"nowhere: no such folder"),
     ("one class", r"at least 2 classes"),
     ("no usable image", r"class 'dogs' has no usable image"),
-    ("empty split", r"leaves no validation image"),
+    ("empty split", r"a class has only 1 usable image, too few to hold one out for validation"),
     ("other classes", r"are not the training classes \(circles, squares, triangles\): "
                       r"no triangles; birds unknown"),
     ("strict", r"strict mode: 1 unusable image file"),
@@ -579,3 +580,41 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     assert "4 blocks of (32, 64, 128, 256) filters at 80 px" in message
     assert "image_size, filters differ" in message and "delete or rename" in message
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+
+
+# ---- divergence ---------------------------------------------------------------------------------
+
+
+class PoisonFromEpochTwo(keras.callbacks.Callback):
+    """Make every weight NaN when the second epoch begins, as a far too large step would."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 1:
+            for weight in self.model.trainable_weights:
+                weight.assign(weight * float("nan"))
+
+
+def test_a_nan_loss_stops_the_run_keeps_the_good_epochs_and_says_what_to_do(shapes, tmp_path):
+    out = tmp_path / "diverged"
+    with pytest.warns(SkippedImageWarning), pytest.raises(T.TrainingDiverged) as stopped:
+        T.train(shapes, out, callbacks=[PoisonFromEpochTwo()], **quick(epochs=4))
+    message = str(stopped.value)
+    assert isinstance(stopped.value, T.RunError) and "\n" not in message
+    assert "the loss became nan in epoch 2 (epoch 1 is saved)" in message
+    assert "smaller learning rate, e.g. --lr 0.001" in message
+    info = T.read_run(out)
+    assert info["status"] == "diverged" and info["sessions"][-1]["diverged_in_epoch"] == 2
+    assert T.read_history(out)["epoch"] == [1]  # the NaN epoch was not saved
+    last = keras.models.load_model(out / "last.keras", safe_mode=True)
+    assert all(np.isfinite(np.asarray(w)).all() for w in last.trainable_weights)
+
+
+def test_small_data_is_decoded_once_and_large_data_streams(shapes, tmp_path, monkeypatch):
+    with pytest.warns(SkippedImageWarning):
+        T.train(shapes, tmp_path / "memory", **quick(epochs=1))
+    assert T.read_run(tmp_path / "memory")["data"]["decoded_once"] is True
+    monkeypatch.setattr(T, "DECODED_LIMIT_BYTES", 100)  # as if the photos were too many
+    with pytest.warns(SkippedImageWarning):
+        T.train(shapes, tmp_path / "stream", **quick(epochs=1))
+    info = T.read_run(tmp_path / "stream")["data"]
+    assert info["decoded_once"] is False and info["cached"] is False
