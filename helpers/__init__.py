@@ -13,7 +13,11 @@ uses it:
 - ``datasets`` where the data lives, the registry of datasets, safe downloads (no TensorFlow)
 - ``model``    the tutorial's network from TensorFlow primitives and in Keras; one configurable
                builder for every recipe
-- ``train``    ``python -m helpers.train``: recipes, checkpoints, resume, history
+- ``augmentation`` the table of random image changes and their strengths; the layers
+- ``run``      the run folder: its files, atomic writes, the lock, resume state, loading
+- ``train``    ``python -m helpers.train``: recipes, the training itself, history
+- ``cli``      the command lines of train, predict and evaluate: arguments before TensorFlow,
+               one-line failures
 - ``predict``  ``python -m helpers.predict``: class probabilities for photos, from a run folder
 - ``evaluate`` ``python -m helpers.evaluate``: accuracy, precision, recall, confusion matrix
 - ``explain``  what a trained network looks at: saliency maps and Grad-CAM

@@ -24,7 +24,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 #: The recipes' names (``helpers.train.RECIPES``, which a test keeps in step with this).
@@ -72,33 +72,13 @@ def real_number(above: float, below: float | None = None) -> Callable[[str], flo
 # ---- quiet TensorFlow, one-line warnings, one-line failures -----------------------------------
 
 
-@contextlib.contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """Send what C++ libraries write to file descriptor 2 to /dev/null for a while.
-
-    TensorFlow writes its start-up lines from C++ before its own log level is read, so
-    ``TF_CPP_MIN_LOG_LEVEL`` alone does not stop them; Python's ``sys.stderr`` is untouched.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all
-        yield
-        return
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def import_tensorflow_quietly() -> None:
     """Import TensorFlow and Keras without their C++ start-up lines (a no-op once imported)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "keras" in sys.modules and "tensorflow" in sys.modules:
         return
+    from helpers.quiet import native_stderr_silenced
+
     with native_stderr_silenced():
         import keras  # noqa: F401
         import tensorflow as tf

@@ -14,15 +14,39 @@ imports TensorFlow before the helpers is quiet too.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Iterator
 from types import ModuleType
 
 #: Environment the course sets for TensorFlow unless the user chose otherwise.
 ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send what C++ libraries write to file descriptor 2 to /dev/null for a while.
+
+    TensorFlow writes its start-up lines from C++ before its own log level is read, so
+    ``TF_CPP_MIN_LOG_LEVEL`` alone does not stop them; Python's ``sys.stderr`` is untouched.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 class _SilentLoader(importlib.abc.Loader):
@@ -35,16 +59,8 @@ class _SilentLoader(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 2)
+        with native_stderr_silenced():
             self.loader.exec_module(module)
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(null)
 
 
 class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):

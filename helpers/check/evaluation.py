@@ -27,19 +27,15 @@ from typing import Any
 import numpy as np
 
 from helpers import evaluate
-from helpers.check import NOT_WRITTEN, call_safely, report
+from helpers.check import NOT_WRITTEN, call_safely, listed, report
 
 MAX_LISTED = 3
 
 
 def _listed(problems: list[str]) -> list[str]:
+    """The stub's one sentence while the answer is not written, else :func:`listed`'s."""
     stub = [p for p in problems if NOT_WRITTEN in p]
-    if stub:
-        return stub[:1]
-    if len(problems) <= MAX_LISTED:
-        return problems
-    more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
+    return stub[:1] if stub else listed(problems, MAX_LISTED)
 
 
 def _text(values: Any) -> str:

@@ -17,23 +17,18 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from helpers import model as reference
-from helpers.check import NOT_WRITTEN, call_safely, listed, report
+from helpers.check import NOT_WRITTEN, as_whole_number, call_safely, listed, report
 
 
 def _whole(value: Any) -> int | None:
     """``value`` as an int when it is a whole number (48, 48.0, np.int64(48)), else None."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        return None
-    if not math.isfinite(float(value)) or float(value) != int(value):
-        return None
-    return int(value)
+    return as_whole_number(value)[0]
 
 
 def _shape_text(shape: Sequence[int]) -> str:

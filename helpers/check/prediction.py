@@ -29,17 +29,10 @@ import cv2
 import numpy as np
 
 from helpers import images
-from helpers.check import NOT_WRITTEN, call_safely, compare_arrays, report
+from helpers.check import NOT_WRITTEN, call_safely, compare_arrays, listed, report
 
 #: How many wrong cases a message lists before it says "and N more".
 MAX_LISTED = 3
-
-
-def _listed(problems: list[str]) -> list[str]:
-    if len(problems) <= MAX_LISTED:
-        return problems
-    more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
 
 
 def _grouped(problems: list[tuple[str, str]]) -> list[str]:
@@ -198,7 +191,7 @@ def prepare(answer: Callable[[Any, int], Any]) -> None:
                     if kind:
                         problems.append((kind, sentence))
     texts = _grouped(problems)
-    report("Exercise 9.1", _listed(_not_written(texts)),
+    report("Exercise 9.1", listed(_not_written(texts), MAX_LISTED),
            success="Your photos are prepared exactly as the training photos were: RGB, "
                    "INTER_AREA, float32 / 255, one batch axis.",
            hint="read -> BGR to RGB -> resize with INTER_AREA -> float32 in [0, 1] -> a "
@@ -269,7 +262,7 @@ def predicted_classes(answer: Callable[[np.ndarray, Sequence[str]], Any]) -> Non
         problem = error or _classes_problem(got, probabilities, names)
         if problem:
             problems.append(problem)
-    report("Exercise 9.2", _listed(_not_written(problems)),
+    report("Exercise 9.2", listed(_not_written(problems), MAX_LISTED),
            success="One class name per image, the most probable one.",
            hint="the largest probability of each row is the prediction; look its index up "
                 "in class_names.")
@@ -350,7 +343,7 @@ def read_run_settings(answer: Callable[[Any], Any]) -> None:
             problem = error or _settings_problem(got, folder, case, f"'run{index + 1}'")
             if problem:
                 problems.append(problem.replace(str(Path(root)) + os.sep, ""))
-    report("Exercise 9.3", _listed(_not_written(problems)),
+    report("Exercise 9.3", listed(_not_written(problems), MAX_LISTED),
            success="The run folder tells you the classes and the image size: prediction never "
                    "needs to be told them again.",
            hint="run.json in the run folder is JSON; take its 'class_names' and 'image_size'.")
@@ -455,7 +448,7 @@ def predict_photo(answer: Callable[[Any, Any], Any],
             got, error = call_safely(prepare_answer, photos[0], 24)
             if error or _prepare_problem(got, photos[0], 24)[0]:
                 problems.append("your prepare (Exercise 9.1) is not right yet: fix it first.")
-    report("Exercise 9.4", _listed(_not_written(problems)),
+    report("Exercise 9.4", listed(_not_written(problems), MAX_LISTED),
            success="You restored a run in safe mode and predicted a photo with the training "
                    "preprocessing: what python -m helpers.predict does.",
            hint="use your read_run_settings and prepare, load the run's model.keras in "

@@ -28,21 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from helpers.check import call_safely, report
+from helpers.check import call_safely, listed, report
 
 #: How many wrong cases a message lists before it says "and N more".
 MAX_LISTED = 3
 
 
-def _listed(problems: list[str]) -> list[str]:
-    """At most MAX_LISTED problems, then one line saying how many more there were."""
-    if len(problems) <= MAX_LISTED:
-        return problems
-    more = len(problems) - MAX_LISTED
-    return problems[:MAX_LISTED] + [f"... and {more} more case{'s' if more > 1 else ''} like these."]
-
-
-def _whole(value: Any) -> int | None:
+def _integer(value: Any) -> int | None:
     """``value`` as an int when it is an integer type (4, np.int64(4)), else None (4.0 too)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         return None
@@ -143,7 +135,7 @@ def checkpoint_epoch(answer: Callable[[dict[str, list]], Any]) -> None:
             break
         expected = reference_checkpoint_epoch(history)
         case = f"for {about} (val_loss {_shown(val_loss)}) you returned {got!r}"
-        number = _whole(got)
+        number = _integer(got)
         if number is None:
             problems.append(f"{case}; return the epoch as an int (e.g. {expected}), not "
                             f"{type(got).__name__}.")
@@ -151,7 +143,7 @@ def checkpoint_epoch(answer: Callable[[dict[str, list]], Any]) -> None:
             mistake = _checkpoint_mistake(number, history, expected)
             problems.append(f"{case}; expected epoch {expected}" + (f": {mistake}" if mistake
                                                                     else "."))
-    report("Exercise 8.1", _listed(problems),
+    report("Exercise 8.1", listed(problems, MAX_LISTED),
            success="model.keras holds the first epoch with the lowest validation loss.",
            hint="walk through history['epoch'] and history['val_loss'] together and remember the "
                 "epoch whenever the loss is strictly lower than the lowest so far (and finite).")
@@ -253,13 +245,13 @@ def overfitting_start(answer: Callable[[dict[str, list], int], Any]) -> None:
             break
         expected = reference_overfitting_start(history, k)
         case = f"for {about} (val_loss {_shown(val_loss)}) and k={k} you returned {got!r}"
-        number = None if got is None else _whole(got)
+        number = None if got is None else _integer(got)
         if got is not None and number is None:
             problems.append(f"{case}; return an epoch number (an int) or None.")
         elif number != expected:
             mistake = _overfitting_mistake(number, history, k, expected)
             problems.append(f"{case}; expected {expected}" + (f": {mistake}" if mistake else "."))
-    report("Exercise 8.2", _listed(problems),
+    report("Exercise 8.2", listed(problems, MAX_LISTED),
            success="You find the epoch that early stopping with patience k would restore.",
            hint="for each epoch i, look at val_loss[i+1 : i+1+k]: if there are k of them and none "
                 "is lower than val_loss[i], the answer is epoch i + 1; if no epoch passes, None.")
@@ -327,7 +319,7 @@ def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             problems.append(f"{shown}; return two numbers, (per_epoch, total).")
             break
-        numbers_ = (_whole(got[0]), _whole(got[1]))
+        numbers_ = (_integer(got[0]), _integer(got[1]))
         if None in numbers_:
             if all(isinstance(v, numbers.Real) for v in got) and \
                     np.allclose(np.asarray(got, dtype=float), expected):
@@ -342,7 +334,7 @@ def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
         elif numbers_ != expected:
             mistake = _iterations_mistake(numbers_, case, expected)
             problems.append(f"{shown}; expected {expected}" + (f": {mistake}" if mistake else "."))
-    report("Exercise 8.3", _listed(problems + only_type),  # wrong values first
+    report("Exercise 8.3", listed(problems + only_type, MAX_LISTED),  # wrong values first
            success="Training images after the split, batches rounded up, times the epochs.",
            hint="only the images not held out for validation are trained on; the last, "
                 "smaller batch of an epoch still counts.")
