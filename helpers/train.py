@@ -602,7 +602,10 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         train_ds, val_ds = _pipelines(the_data, settings, cache, strategy)
 
         # -- 4. the model: new, or last.keras with its optimizer state
-        write_dir = out if chief else Path(tempfile.mkdtemp(prefix="helpers-train-worker-"))
+        # Only the chief writes the run folder. Another worker's checkpoints go to a temporary
+        # folder of its own, removed when training ends (or when the process exits).
+        scratch = None if chief else tempfile.TemporaryDirectory(prefix="helpers-train-worker-")
+        write_dir = out if scratch is None else Path(scratch.name)
         run.remove_temporaries(write_dir)
         state = run.new_state(settings.epochs)
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
@@ -644,9 +647,11 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             elif resume:
                 print(f"resuming {shown_path(out)} after epoch {state['epochs_done']} of "
                       f"{settings.epochs}")
-            else:
+            elif chief:
                 print(f"writing to {shown_path(out)}: model.keras (lowest validation loss), "
                       "last.keras (every epoch)")
+            else:
+                print(f"training beside the chief worker, which writes {shown_path(out)}")
 
         # -- 5. fit, with a checkpoint every epoch
         stopper = None
@@ -668,7 +673,9 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if checkpoint.diverged:
             _record_divergence(out, info, state, chief, checkpoint.diverged, settings)
         result = _finish(out, info, state, model, class_names, chief)
-        if verbose and result.best_epoch:
+        if scratch is not None:
+            scratch.cleanup()
+        if verbose and result.best_epoch and chief:
             history, best = state["history"], result.best_epoch - 1
             print(f"best epoch {result.best_epoch}: val_loss {history['val_loss'][best]:.4f}, "
                   f"val_accuracy {history['val_accuracy'][best]:.4f}; saved as "

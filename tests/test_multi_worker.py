@@ -132,7 +132,8 @@ def start(shapes, out, log_dir, **settings):
 def two_workers(shapes, tmp_path_factory):
     """A two-epoch run by two workers: the run folder and the workers' log folder."""
     root = tmp_path_factory.mktemp("multi_worker")
-    workers = start(shapes, root / "run", root / "logs", epochs=2)
+    (root / "tmp").mkdir()  # the workers' TMPDIR: worker 1's scratch folder must be gone at the end
+    workers = start(shapes, root / "run", root / "logs", epochs=2, extra_env={"TMPDIR": str(root / "tmp")})
     scaling.wait_for_workers(workers, timeout=300)
     return root / "run", root / "logs"
 
@@ -154,6 +155,8 @@ def test_multi_worker_run_folder_is_written_by_the_chief_only(two_workers):
     chief, other = writes_into(out, logs, 0), writes_into(out, logs, 1)
     assert {p.name for p in chief} >= {"run.json", "state.json", "last.keras", "model.keras"}
     assert other == [], f"worker 1 wrote into the run folder: {other}"
+    assert list((out.parent / "tmp").iterdir()) == [], "a worker left its scratch folder behind"
+    assert "training beside the chief worker" in (logs / "worker-1.log").read_text()
     info = json.loads((out / "run.json").read_text())
     assert info["status"] == "finished" and info["data"]["steps_per_epoch"] == STEPS
 
