@@ -7,6 +7,7 @@ import json
 import re
 
 import nbformat
+import numpy as np
 import pytest
 
 import helpers.check as check
@@ -226,3 +227,12 @@ def test_exercise_cells_are_numbered_in_order_and_the_notebook_ends_with_its_pro
     last = notebook.cells[-1]
     assert last.cell_type == "code" and f"progress({json.dumps(number)})" in last.source
     assert "exercises passed" in "".join(o.get("text", "") for o in last.outputs), "commit its output"
+
+
+def test_a_failing_call_names_small_arrays_by_their_values_and_big_ones_by_their_shape():
+    def broken(*args):
+        raise IndexError("index 5 is out of bounds")
+
+    _, problem = check.call_safely(broken, np.array([1.0, 2.0, 3.0]), np.zeros((2, 3)), 0.2)
+    assert problem == ("broken(np.array([1., 2., 3.]), <an array of shape (2, 3)>, 0.2) raised "
+                       "IndexError: index 5 is out of bounds")
