@@ -176,6 +176,17 @@ def test_the_verdict_needs_the_token_and_reads_the_error(outputs, status):
     assert verdict(outputs, "TOKEN")[0] == status
 
 
+def test_an_error_in_the_learners_own_cell_is_the_message_not_its_consequence():
+    answer = [{"output_type": "error", "ename": "SyntaxError", "evalue": "expected ':' (3006524643.py, line 1)",
+               "traceback": []}]
+    check = [{"output_type": "error", "ename": "NameError", "evalue": "name 'f' is not defined", "traceback": []}]
+    assert verdict(check, "TOKEN", answer) == ("failed", "your exercise cell stopped with "
+                                                 "SyntaxError: expected ':' (line 1 of the cell)")
+    assert verdict(check, "TOKEN") == ("failed", "NameError: name 'f' is not defined")
+    wrong = [{"output_type": "error", "ename": "ExerciseError", "evalue": "f(1) returned 3", "traceback": []}]
+    assert verdict(wrong, "TOKEN", wrong) == ("failed", "f(1) returned 3")
+
+
 # --- grading made-up submissions in kernels ------------------------------------------------------
 
 @pytest.mark.notebook

@@ -226,14 +226,24 @@ class LimitedClient(NotebookClient):
         return out
 
 
-def verdict(outputs: list, token: str) -> tuple[str, str]:
-    """(status, message) from a grading cell's outputs."""
+def verdict(outputs: list, token: str, answer_outputs: list = ()) -> tuple[str, str]:
+    """(status, message) from a grading cell's outputs (and those of the learner's cell before it).
+
+    When the learner's own cell stopped with an error of its own (a syntax error, a name that
+    does not exist), that error is the message: the grading cell's error is only its consequence
+    (e.g. ``NameError: name 'my_sigmoid' is not defined``).
+    """
     text = "".join(str(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
     for output in outputs:
         if output.get("output_type") == "error":
             ename, evalue = output.get("ename", ""), str(output.get("evalue", ""))
             if ename == "NotImplementedError" or NOT_WRITTEN in evalue:
                 return "not attempted", evalue or "not written yet"
+            own = [o for o in answer_outputs if o.get("output_type") == "error"
+                   and o.get("ename") not in ("ExerciseError", "NotImplementedError")]
+            if own:
+                where = re.sub(r"\(\d+\.py, (line \d+)\)", r"(\1 of the cell)", str(own[0].get("evalue", "")))
+                return "failed", f"your exercise cell stopped with {own[0].get('ename')}: {where}"
             return "failed", evalue if ename == "ExerciseError" else f"{ename}: {evalue}"
     if token in text:
         return "passed", ""
@@ -293,7 +303,7 @@ def run_graded(graded: nbformat.NotebookNode, grading: dict[int, Exercise], work
                     if index in timed_out_cells or index - 1 in timed_out_cells:
                         results[exercise.id] = ("timeout", f"a cell ran longer than {client.timeout} s")
                     else:
-                        results[exercise.id] = verdict(cell.outputs, token)
+                        results[exercise.id] = verdict(cell.outputs, token, graded.cells[index - 1].outputs)
     except (DeadKernelError, RuntimeError, OSError) as error:
         stopped = stopped or "error"
         results.setdefault("", ("error", f"the kernel stopped: {error}"))
