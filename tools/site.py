@@ -68,6 +68,8 @@ nav.course-toc { max-width: 1200px; margin: 0.5em auto 1em; padding: 0.3em 1em;
   border-left: 3px solid #999; font-family: var(--jp-ui-font-family, sans-serif); }
 nav.course-toc ul { margin: 0.2em 0; padding-left: 1.2em; }
 nav.course-toc li.level-3 { margin-left: 1.2em; }
+nav.course-nav a, nav.course-toc a { color: #0b57a4; text-decoration: none; }
+nav.course-nav a:hover, nav.course-toc a:hover { text-decoration: underline; }
 """
 
 #: MathJax's configuration: the delimiters JupyterLab uses, and equation numbers as in LaTeX.
