@@ -241,3 +241,12 @@ def test_no_submissions_folder_is_one_line(tmp_path, capsys):
     from tools.grade import main
     assert main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_notebooks_can_be_chosen_by_number_and_an_unknown_number_is_one_line(tmp_path, capsys):
+    from tools.grade import chosen, main
+    sources = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb", tmp_path / "A1_c.ipynb"]
+    assert chosen(sources, ["A1", "01"]) == [sources[0], sources[2]]
+    (tmp_path / "subs").mkdir()
+    assert main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--notebooks", "01", "77"]) == 2
+    assert capsys.readouterr().err.startswith("--notebooks: no notebook numbered 77 (there are 00, 01")

@@ -2,6 +2,7 @@
 
     python tools/grade.py SUBMISSIONS --out OUT          # SUBMISSIONS/<learner>/<NN_name>.ipynb
     python tools/grade.py SUBMISSIONS --out OUT --cell-timeout 60 --notebook-timeout 600
+    python tools/grade.py SUBMISSIONS --out OUT --notebooks 01 02   # only these notebooks
 
 For every learner folder and every course notebook with exercises it writes one row per exercise
 to ``OUT/grades.csv`` (``learner,notebook,exercise,points,max_points,status``; status ``passed``,
@@ -412,12 +413,23 @@ def grade(submissions: Path, out: Path, sources: list[Path] | None = None, limit
     return every
 
 
+def chosen(sources: list[Path], numbers: list[str]) -> list[Path]:
+    """The notebooks of ``sources`` whose number (``01``, ``A1``) is in ``numbers``, in course order."""
+    known = {p.name.split("_")[0]: p for p in sources}
+    unknown = [n for n in numbers if n not in known]
+    if unknown:
+        raise ValueError(f"no notebook numbered {', '.join(unknown)} (there are {', '.join(known)})")
+    return [p for number, p in known.items() if number in numbers]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submissions", type=Path, help="one folder per learner with their notebooks")
     parser.add_argument("--out", type=Path, required=True, help="where grades.csv and feedback/ go")
     parser.add_argument("--source", type=Path, default=None,
                         help="the instructor's notebooks (default: notebooks/ of the course)")
+    parser.add_argument("--notebooks", nargs="+", metavar="NN", default=None,
+                        help="grade only these notebooks, by number, e.g. --notebooks 01 02 (default: all)")
     parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per cell")
     parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_timeout,
                         help="seconds per notebook")
@@ -427,6 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.submissions}: no such folder (it should hold one folder per learner)", file=sys.stderr)
         return 2
     sources = course_notebooks(args.source) if args.source else None
+    if args.notebooks:
+        try:
+            sources = chosen(sources or course_notebooks(), args.notebooks)
+        except ValueError as error:
+            print(f"--notebooks: {error}", file=sys.stderr)
+            return 2
     limits = Limits(args.cell_timeout, args.notebook_timeout, args.max_output)
     results = grade(args.submissions, args.out, sources, limits)
     learners = len({r.learner for r in results})
