@@ -87,8 +87,12 @@ def test_hint_prints_one_level_at_a_time_and_points_to_the_next(capsys):
 def test_hint_for_a_level_or_exercise_that_does_not_exist(capsys):
     check.hint("5.2", 9)
     assert "has hints 1 to 2" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="no exercise '99.9'"):
-        check.hint("99.9")
+    check.hint("99.9")
+    assert capsys.readouterr().out.startswith("There is no exercise '99.9'; exercises are numbered like '5.2'")
+    check.solution("7.7.7")
+    assert "no exercise '7.7.7'" in capsys.readouterr().out
+    check.hint(" a1.1 ")
+    assert capsys.readouterr().out.startswith("Hint 1 of 2 for exercise A1.1: ")
 
 
 def test_exercises_of_a_notebook_are_in_order():

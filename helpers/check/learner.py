@@ -28,18 +28,25 @@ SOLUTIONS_FILE = "solutions.json"
 MARKS = {"passed": "\N{CHECK MARK}", "failed": "\N{BALLOT X}", "not attempted": "\N{WHITE CIRCLE}"}
 
 
-def _known(exercise: str) -> str:
-    """``exercise`` as a string id, or a ``ValueError`` naming the known ones."""
-    exercise = str(exercise)
+def _known(exercise: str) -> str | None:
+    """``exercise`` as a string id ("a1.2" read as "A1.2"); None, after saying so, if there is none.
+
+    A mistyped id in a notebook gets one line that names the known forms, not a traceback.
+    """
+    exercise = str(exercise).strip().upper()
     if exercise not in HINTS:
-        raise ValueError(f"there is no exercise {exercise!r}; exercises are numbered like "
-                         f"'5.2' (notebook 05, exercise 2) or 'A1.2' (appendix A1).")
+        print(f"There is no exercise {exercise!r}; exercises are numbered like '5.2' (notebook 05, "
+              f"exercise 2) or 'A1.2' (appendix A1).")
+        return None
     return exercise
 
 
 def hint(exercise: str, level: int = 1) -> None:
     """Print hint number ``level`` of ``exercise`` ("5.2"), and say whether more follow."""
-    hints = HINTS[_known(exercise)]
+    exercise = _known(exercise)
+    if exercise is None:
+        return
+    hints = HINTS[exercise]
     if not 1 <= level <= len(hints):
         print(f"Exercise {exercise} has hints 1 to {len(hints)}.")
         return
@@ -51,6 +58,8 @@ def hint(exercise: str, level: int = 1) -> None:
 def solution(exercise: str, folder: Path | str = ".") -> None:
     """Print the solution of ``exercise`` from ``folder/solutions.json`` (the notebook's folder)."""
     exercise = _known(exercise)
+    if exercise is None:
+        return
     path = Path(folder) / SOLUTIONS_FILE
     try:
         solutions = json.loads(path.read_text(encoding="utf-8"))
