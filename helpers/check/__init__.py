@@ -80,7 +80,7 @@ def report(exercise: str, problems: Iterable[str], success: str = "", hint: str 
         if hint:
             lines.append(f"Hint: {hint}")
         if number != exercise:
-            lines.append(f'Stuck? helpers.check.hint("{number}") gives hints one at a time.')
+            lines.append(f'Stuck? from helpers.check import hint; hint("{number}") gives hints one at a time.')
         raise ExerciseError("\n".join(lines))
     RESULTS[number] = "passed"
     print(f"\N{CHECK MARK} {exercise}: correct. {success}".rstrip())

@@ -1,8 +1,9 @@
 """What a learner calls beside the checkers: hints, solutions and progress.
 
-    helpers.check.hint("5.2")        # the first hint of exercise 5.2: the idea
-    helpers.check.hint("5.2", 2)     # the second: closer to the code
-    helpers.check.solution("5.2")    # the solution, where this edition of the course has them
+    from helpers.check import hint, solution   # the notebooks import checkers, not these
+    hint("5.2")        # the first hint of exercise 5.2: the idea
+    hint("5.2", 2)     # the second: closer to the code
+    solution("5.2")    # the solution, where this edition of the course has them
     helpers.check.progress(5)        # notebook 05's exercises: passed, failed or not attempted
     helpers.check.progress("A1")     # the same for appendix A1
 
@@ -50,8 +51,8 @@ def hint(exercise: str, level: int = 1) -> None:
     if not 1 <= level <= len(hints):
         print(f"Exercise {exercise} has hints 1 to {len(hints)}.")
         return
-    more = (f' More: helpers.check.hint("{exercise}", {level + 1}).' if level < len(hints)
-            else f' Still stuck? helpers.check.solution("{exercise}") shows a solution.')
+    more = (f' More: hint("{exercise}", {level + 1}).' if level < len(hints)
+            else f' Still stuck? from helpers.check import solution; solution("{exercise}") shows a solution.')
     print(f"Hint {level} of {len(hints)} for exercise {exercise}: {hints[level - 1]}{more}")
 
 
