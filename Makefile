@@ -57,11 +57,11 @@ workspace: setup
 progress: setup
 	$(PY) tools/workspace.py progress
 
-# Grade learners' notebooks: make grade SUBMISSIONS=submissions OUT=grades [QUICK=1]
+# Grade learners' notebooks: make grade SUBMISSIONS=submissions OUT=grades [QUICK=1] [NOTEBOOKS="01 02"]
 SUBMISSIONS ?= submissions
 OUT ?= build/grades
 grade: data
-	$(if $(QUICK),COURSE_QUICK=1) $(PY) tools/grade.py $(SUBMISSIONS) --out $(OUT)
+	$(if $(QUICK),COURSE_QUICK=1) $(PY) tools/grade.py $(SUBMISSIONS) --out $(OUT) $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
 
 # The README's test command: unit tests, and nbval on every notebook (each notebook runs once here;
 # tests/test_student.py runs each student version once more).

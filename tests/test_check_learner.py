@@ -7,6 +7,7 @@ import json
 import re
 
 import nbformat
+import numpy as np
 import pytest
 
 import helpers.check as check
@@ -78,16 +79,20 @@ def test_hint_prints_one_level_at_a_time_and_points_to_the_next(capsys):
     check.hint("5.2", 2)
     second = capsys.readouterr().out
     assert first.startswith("Hint 1 of 2 for exercise 5.2: ") and HINTS["5.2"][0] in first
-    assert 'helpers.check.hint("5.2", 2)' in first
+    assert 'More: hint("5.2", 2)' in first
     assert HINTS["5.2"][1] in second and HINTS["5.2"][0] not in second
-    assert 'helpers.check.solution("5.2")' in second
+    assert 'from helpers.check import solution; solution("5.2")' in second
 
 
 def test_hint_for_a_level_or_exercise_that_does_not_exist(capsys):
     check.hint("5.2", 9)
     assert "has hints 1 to 2" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="no exercise '99.9'"):
-        check.hint("99.9")
+    check.hint("99.9")
+    assert capsys.readouterr().out.startswith("There is no exercise '99.9'; exercises are numbered like '5.2'")
+    check.solution("7.7.7")
+    assert "no exercise '7.7.7'" in capsys.readouterr().out
+    check.hint(" a1.1 ")
+    assert capsys.readouterr().out.startswith("Hint 1 of 2 for exercise A1.1: ")
 
 
 def test_exercises_of_a_notebook_are_in_order():
@@ -157,7 +162,7 @@ def test_in_ipython_a_wrong_answer_shows_no_traceback_through_the_checker(capsys
 def test_report_remembers_each_result_and_progress_lists_them(capsys):
     RESULTS.clear()
     report("Exercise 1.1 (a stable sigmoid)", [])
-    with pytest.raises(ExerciseError, match='helpers.check.hint\\("1.2"\\)'):
+    with pytest.raises(ExerciseError, match='from helpers.check import hint; hint\\("1.2"\\)'):
         report("Exercise 1.2", ["wrong"], hint="an idea")
     with pytest.raises(ExerciseError) as stub:
         report("Exercise 1.3", [f"f(1) {check.NOT_WRITTEN}"], hint="an idea")
@@ -226,3 +231,12 @@ def test_exercise_cells_are_numbered_in_order_and_the_notebook_ends_with_its_pro
     last = notebook.cells[-1]
     assert last.cell_type == "code" and f"progress({json.dumps(number)})" in last.source
     assert "exercises passed" in "".join(o.get("text", "") for o in last.outputs), "commit its output"
+
+
+def test_a_failing_call_names_small_arrays_by_their_values_and_big_ones_by_their_shape():
+    def broken(*args):
+        raise IndexError("index 5 is out of bounds")
+
+    _, problem = check.call_safely(broken, np.array([1.0, 2.0, 3.0]), np.zeros((2, 3)), 0.2)
+    assert problem == ("broken(np.array([1., 2., 3.]), <an array of shape (2, 3)>, 0.2) raised "
+                       "IndexError: index 5 is out of bounds")

@@ -176,6 +176,17 @@ def test_the_verdict_needs_the_token_and_reads_the_error(outputs, status):
     assert verdict(outputs, "TOKEN")[0] == status
 
 
+def test_an_error_in_the_learners_own_cell_is_the_message_not_its_consequence():
+    answer = [{"output_type": "error", "ename": "SyntaxError", "evalue": "expected ':' (3006524643.py, line 1)",
+               "traceback": []}]
+    check = [{"output_type": "error", "ename": "NameError", "evalue": "name 'f' is not defined", "traceback": []}]
+    assert verdict(check, "TOKEN", answer) == ("failed", "your exercise cell stopped with "
+                                                 "SyntaxError: expected ':' (line 1 of the cell)")
+    assert verdict(check, "TOKEN") == ("failed", "NameError: name 'f' is not defined")
+    wrong = [{"output_type": "error", "ename": "ExerciseError", "evalue": "f(1) returned 3", "traceback": []}]
+    assert verdict(wrong, "TOKEN", wrong) == ("failed", "f(1) returned 3")
+
+
 # --- grading made-up submissions in kernels ------------------------------------------------------
 
 @pytest.mark.notebook
@@ -230,3 +241,12 @@ def test_no_submissions_folder_is_one_line(tmp_path, capsys):
     from tools.grade import main
     assert main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_notebooks_can_be_chosen_by_number_and_an_unknown_number_is_one_line(tmp_path, capsys):
+    from tools.grade import chosen, main
+    sources = [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb", tmp_path / "A1_c.ipynb"]
+    assert chosen(sources, ["A1", "01"]) == [sources[0], sources[2]]
+    (tmp_path / "subs").mkdir()
+    assert main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--notebooks", "01", "77"]) == 2
+    assert capsys.readouterr().err.startswith("--notebooks: no notebook numbered 77 (there are 00, 01")

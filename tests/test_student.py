@@ -127,7 +127,7 @@ def test_make_student_writes_every_notebook_and_a_readme(student_dir):
     assert sorted(p.name for p in student_dir.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
     readme = (student_dir / "README.md").read_text()
     assert "raise NotImplementedError()" in readme and all(p.name in readme for p in NOTEBOOKS)
-    assert 'helpers.check.hint("5.2")' in readme and "helpers.check.solution" in readme
+    assert "from helpers.check import hint, solution" in readme and 'hint("5.2")' in readme
 
 
 def test_solutions_json_holds_every_exercise_of_the_course(student_dir):

@@ -69,6 +69,20 @@ def test_a_notebook_the_learner_changed_is_left_alone_and_the_new_version_put_be
     assert update(workspace, [path])["left alone"] == [path.name]
 
 
+def test_an_edited_notebook_without_a_course_update_is_simply_unchanged(tmp_path, capsys, monkeypatch):
+    import tools.workspace as workspace_tool
+
+    path = source(tmp_path)
+    monkeypatch.setattr(workspace_tool, "course_notebooks", lambda folder=None: [path])
+    workspace = tmp_path / "workspace"
+    update(workspace, [path])
+    (workspace / path.name).write_text((workspace / path.name).read_text().replace("YOUR CODE HERE", "mine"))
+    assert main(["update", "--workspace", str(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert "left alone" not in out and "up to date" in out
+    assert not (workspace / UPDATES).exists()
+
+
 def test_only_missing_never_touches_an_existing_notebook(tmp_path):
     path = source(tmp_path)
     workspace = tmp_path / "workspace"

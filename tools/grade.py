@@ -2,6 +2,7 @@
 
     python tools/grade.py SUBMISSIONS --out OUT          # SUBMISSIONS/<learner>/<NN_name>.ipynb
     python tools/grade.py SUBMISSIONS --out OUT --cell-timeout 60 --notebook-timeout 600
+    python tools/grade.py SUBMISSIONS --out OUT --notebooks 01 02   # only these notebooks
 
 For every learner folder and every course notebook with exercises it writes one row per exercise
 to ``OUT/grades.csv`` (``learner,notebook,exercise,points,max_points,status``; status ``passed``,
@@ -226,14 +227,24 @@ class LimitedClient(NotebookClient):
         return out
 
 
-def verdict(outputs: list, token: str) -> tuple[str, str]:
-    """(status, message) from a grading cell's outputs."""
+def verdict(outputs: list, token: str, answer_outputs: list = ()) -> tuple[str, str]:
+    """(status, message) from a grading cell's outputs (and those of the learner's cell before it).
+
+    When the learner's own cell stopped with an error of its own (a syntax error, a name that
+    does not exist), that error is the message: the grading cell's error is only its consequence
+    (e.g. ``NameError: name 'my_sigmoid' is not defined``).
+    """
     text = "".join(str(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
     for output in outputs:
         if output.get("output_type") == "error":
             ename, evalue = output.get("ename", ""), str(output.get("evalue", ""))
             if ename == "NotImplementedError" or NOT_WRITTEN in evalue:
                 return "not attempted", evalue or "not written yet"
+            own = [o for o in answer_outputs if o.get("output_type") == "error"
+                   and o.get("ename") not in ("ExerciseError", "NotImplementedError")]
+            if own:
+                where = re.sub(r"\(\d+\.py, (line \d+)\)", r"(\1 of the cell)", str(own[0].get("evalue", "")))
+                return "failed", f"your exercise cell stopped with {own[0].get('ename')}: {where}"
             return "failed", evalue if ename == "ExerciseError" else f"{ename}: {evalue}"
     if token in text:
         return "passed", ""
@@ -293,7 +304,7 @@ def run_graded(graded: nbformat.NotebookNode, grading: dict[int, Exercise], work
                     if index in timed_out_cells or index - 1 in timed_out_cells:
                         results[exercise.id] = ("timeout", f"a cell ran longer than {client.timeout} s")
                     else:
-                        results[exercise.id] = verdict(cell.outputs, token)
+                        results[exercise.id] = verdict(cell.outputs, token, graded.cells[index - 1].outputs)
     except (DeadKernelError, RuntimeError, OSError) as error:
         stopped = stopped or "error"
         results.setdefault("", ("error", f"the kernel stopped: {error}"))
@@ -402,12 +413,23 @@ def grade(submissions: Path, out: Path, sources: list[Path] | None = None, limit
     return every
 
 
+def chosen(sources: list[Path], numbers: list[str]) -> list[Path]:
+    """The notebooks of ``sources`` whose number (``01``, ``A1``) is in ``numbers``, in course order."""
+    known = {p.name.split("_")[0]: p for p in sources}
+    unknown = [n for n in numbers if n not in known]
+    if unknown:
+        raise ValueError(f"no notebook numbered {', '.join(unknown)} (there are {', '.join(known)})")
+    return [p for number, p in known.items() if number in numbers]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submissions", type=Path, help="one folder per learner with their notebooks")
     parser.add_argument("--out", type=Path, required=True, help="where grades.csv and feedback/ go")
     parser.add_argument("--source", type=Path, default=None,
                         help="the instructor's notebooks (default: notebooks/ of the course)")
+    parser.add_argument("--notebooks", nargs="+", metavar="NN", default=None,
+                        help="grade only these notebooks, by number, e.g. --notebooks 01 02 (default: all)")
     parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per cell")
     parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_timeout,
                         help="seconds per notebook")
@@ -417,6 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.submissions}: no such folder (it should hold one folder per learner)", file=sys.stderr)
         return 2
     sources = course_notebooks(args.source) if args.source else None
+    if args.notebooks:
+        try:
+            sources = chosen(sources or course_notebooks(), args.notebooks)
+        except ValueError as error:
+            print(f"--notebooks: {error}", file=sys.stderr)
+            return 2
     limits = Limits(args.cell_timeout, args.notebook_timeout, args.max_output)
     results = grade(args.submissions, args.out, sources, limits)
     learners = len({r.learner for r in results})

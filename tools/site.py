@@ -61,13 +61,16 @@ MATHJAX_URL = f"{MATHJAX_FOLDER}/{MATHJAX_FILE}"
 TOC_MARK = "<!-- course-toc -->"
 
 STYLE = """
-nav.course-nav { display: flex; flex-wrap: wrap; gap: 0.4em 1.5em; justify-content: space-between;
+nav.course-nav { display: grid; grid-template-columns: 1fr auto 1fr; gap: 0.4em 1.5em;
   max-width: 1200px; margin: 0.5em auto; padding: 0.5em 1em; border: 1px solid #ddd;
   border-radius: 4px; background: #f7f7f7; font-family: var(--jp-ui-font-family, sans-serif); }
+nav.course-nav > :nth-child(3) { text-align: right; }
 nav.course-toc { max-width: 1200px; margin: 0.5em auto 1em; padding: 0.3em 1em;
   border-left: 3px solid #999; font-family: var(--jp-ui-font-family, sans-serif); }
 nav.course-toc ul { margin: 0.2em 0; padding-left: 1.2em; }
 nav.course-toc li.level-3 { margin-left: 1.2em; }
+nav.course-nav a, nav.course-toc a { color: #0b57a4; text-decoration: none; }
+nav.course-nav a:hover, nav.course-toc a:hover { text-decoration: underline; }
 """
 
 #: MathJax's configuration: the delimiters JupyterLab uses, and equation numbers as in LaTeX.
@@ -207,7 +210,11 @@ def link(page: Page | None, label: str, fallback: str = "") -> str:
 
 
 def navigation(pages: list[Page], index: int, where: str) -> str:
-    """The bar of links at the ``where`` ("top" or "bottom") of page ``index`` (-1: the index)."""
+    """The bar of links at the ``where`` ("top" or "bottom") of page ``index`` (-1: the index).
+
+    Always three parts (previous, index, next; an empty ``<span>`` where there is none), which the
+    style puts in three columns: the index link stays in the middle on the first and last page.
+    """
     previous = pages[index - 1] if index > 0 else None
     following = pages[index + 1] if index + 1 < len(pages) else None
     start = '<a href="index.html" rel="index">Course index</a>'
@@ -215,7 +222,7 @@ def navigation(pages: list[Page], index: int, where: str) -> str:
              start if index > 0 else "<span></span>",
              link(following, "next", "<span></span>")]
     if index < 0:
-        parts = ["<span>Course index</span>", link(pages[0], "next")] if pages else []
+        parts = ["<span>Course index</span>", "<span></span>", link(pages[0], "next")] if pages else []
     bar = f'<nav class="course-nav course-nav-{where}">{"".join(parts)}</nav>'
     return bar + (f"\n{TOC_MARK}" if where == "top" else "")
 

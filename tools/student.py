@@ -89,8 +89,8 @@ expected.
 
 Until you have written an exercise its cell shows "... is not written yet"; Run All carries on
 past it (exercise cells are tagged `raises-exception`), so you can run the whole notebook at any
-time. Stuck? `helpers.check.hint("5.2")` prints the first hint of exercise 5.2,
-`helpers.check.hint("5.2", 2)` the next; `helpers.check.solution("5.2")` shows a solution{solutions}.
+time. Stuck? `from helpers.check import hint, solution`, then `hint("5.2")` prints the first hint
+of exercise 5.2, `hint("5.2", 2)` the next; `solution("5.2")` shows a solution{solutions}.
 The last cell of each notebook, `progress(5)`, lists its exercises as passed, failed or not
 attempted.
 """

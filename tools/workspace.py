@@ -79,6 +79,8 @@ def update(workspace: Path = WORKSPACE, sources: list[Path] | None = None,
         if current is not None and fingerprint(current) == new_print:
             versions[path.name] = new_print
             done["unchanged"].append(path.name)
+        elif versions.get(path.name) == new_print:
+            done["unchanged"].append(path.name)  # the learner's edits, and nothing new from the course
         elif current is not None and fingerprint(current) == versions.get(path.name):
             nbformat.write(edition, target)
             versions[path.name] = new_print

@@ -80,10 +80,19 @@ def report(exercise: str, problems: Iterable[str], success: str = "", hint: str 
         if hint:
             lines.append(f"Hint: {hint}")
         if number != exercise:
-            lines.append(f'Stuck? helpers.check.hint("{number}") gives hints one at a time.')
+            lines.append(f'Stuck? from helpers.check import hint; hint("{number}") gives hints one at a time.')
         raise ExerciseError("\n".join(lines))
     RESULTS[number] = "passed"
     print(f"\N{CHECK MARK} {exercise}: correct. {success}".rstrip())
+
+
+def shown_argument(value: Any) -> str:
+    """``value`` as a learner can read (and retype) it: short 1-D arrays in full, others by shape."""
+    if not isinstance(value, np.ndarray):
+        return repr(value)
+    if value.ndim <= 1 and value.size <= 6:
+        return "np.array(" + np.array2string(value, separator=", ") + ")"
+    return f"<an array of shape {value.shape}>"
 
 
 def call_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str]:
@@ -92,7 +101,7 @@ def call_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[An
     A ``NotImplementedError`` (the stub of a student notebook) and any other exception become a
     sentence that names the arguments, so the learner sees which case failed.
     """
-    shown = ", ".join([repr(a) if not isinstance(a, np.ndarray) else f"array{a.shape}" for a in args]
+    shown = ", ".join([shown_argument(a) for a in args]
                       + [f"{k}={v!r}" for k, v in kwargs.items()])
     try:
         return func(*args, **kwargs), ""

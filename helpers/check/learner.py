@@ -1,8 +1,9 @@
 """What a learner calls beside the checkers: hints, solutions and progress.
 
-    helpers.check.hint("5.2")        # the first hint of exercise 5.2: the idea
-    helpers.check.hint("5.2", 2)     # the second: closer to the code
-    helpers.check.solution("5.2")    # the solution, where this edition of the course has them
+    from helpers.check import hint, solution   # the notebooks import checkers, not these
+    hint("5.2")        # the first hint of exercise 5.2: the idea
+    hint("5.2", 2)     # the second: closer to the code
+    solution("5.2")    # the solution, where this edition of the course has them
     helpers.check.progress(5)        # notebook 05's exercises: passed, failed or not attempted
     helpers.check.progress("A1")     # the same for appendix A1
 
@@ -28,29 +29,38 @@ SOLUTIONS_FILE = "solutions.json"
 MARKS = {"passed": "\N{CHECK MARK}", "failed": "\N{BALLOT X}", "not attempted": "\N{WHITE CIRCLE}"}
 
 
-def _known(exercise: str) -> str:
-    """``exercise`` as a string id, or a ``ValueError`` naming the known ones."""
-    exercise = str(exercise)
+def _known(exercise: str) -> str | None:
+    """``exercise`` as a string id ("a1.2" read as "A1.2"); None, after saying so, if there is none.
+
+    A mistyped id in a notebook gets one line that names the known forms, not a traceback.
+    """
+    exercise = str(exercise).strip().upper()
     if exercise not in HINTS:
-        raise ValueError(f"there is no exercise {exercise!r}; exercises are numbered like "
-                         f"'5.2' (notebook 05, exercise 2) or 'A1.2' (appendix A1).")
+        print(f"There is no exercise {exercise!r}; exercises are numbered like '5.2' (notebook 05, "
+              f"exercise 2) or 'A1.2' (appendix A1).")
+        return None
     return exercise
 
 
 def hint(exercise: str, level: int = 1) -> None:
     """Print hint number ``level`` of ``exercise`` ("5.2"), and say whether more follow."""
-    hints = HINTS[_known(exercise)]
+    exercise = _known(exercise)
+    if exercise is None:
+        return
+    hints = HINTS[exercise]
     if not 1 <= level <= len(hints):
         print(f"Exercise {exercise} has hints 1 to {len(hints)}.")
         return
-    more = (f' More: helpers.check.hint("{exercise}", {level + 1}).' if level < len(hints)
-            else f' Still stuck? helpers.check.solution("{exercise}") shows a solution.')
+    more = (f' More: hint("{exercise}", {level + 1}).' if level < len(hints)
+            else f' Still stuck? from helpers.check import solution; solution("{exercise}") shows a solution.')
     print(f"Hint {level} of {len(hints)} for exercise {exercise}: {hints[level - 1]}{more}")
 
 
 def solution(exercise: str, folder: Path | str = ".") -> None:
     """Print the solution of ``exercise`` from ``folder/solutions.json`` (the notebook's folder)."""
     exercise = _known(exercise)
+    if exercise is None:
+        return
     path = Path(folder) / SOLUTIONS_FILE
     try:
         solutions = json.loads(path.read_text(encoding="utf-8"))
