@@ -120,6 +120,21 @@ def test_progress_over_a_workspace_reads_the_saved_outputs(tmp_path):
     assert progress(workspace).splitlines() == ["01_tiny: 1 of 1 exercises passed", "  \N{CHECK MARK} 1.1   passed"]
 
 
+def test_progress_into_a_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    from tools.notebooks import ROOT
+
+    workspace = tmp_path / "workspace"
+    update(workspace, [source(tmp_path)])
+    reader = subprocess.Popen([sys.executable, str(ROOT / "tools" / "workspace.py"), "progress",
+                               "--workspace", str(workspace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # like `| head` that has read enough before the command prints
+    assert reader.wait(timeout=60) in (0, 141)
+    assert reader.stderr.read() == b""
+
+
 def test_progress_without_a_workspace_is_one_line(tmp_path, capsys):
     assert main(["progress", "--workspace", str(tmp_path / "none")]) == 1
     assert "make lab creates it" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import json
 import sys
 from pathlib import Path
@@ -118,7 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.workspace.is_dir():
             print(f"no workspace in {args.workspace}: make lab creates it", file=sys.stderr)
             return 1
-        print(progress(args.workspace) or f"no exercise notebooks in {args.workspace}")
+        try:
+            print(progress(args.workspace) or f"no exercise notebooks in {args.workspace}")
+        except BrokenPipeError:  # `... progress | head` closed the pipe: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+            return 141
         return 0
     try:
         done = update(args.workspace, only_missing=args.command == "create")
