@@ -108,16 +108,17 @@ def run_safely(work: Callable[[], int], interrupted: Callable[[], str]) -> int:
             lines = str(error).strip().splitlines() or [type(error).__name__]
             print(f"error: {lines[0]}", file=sys.stderr)
             return 2
+        except BrokenPipeError:  # the reader went away (| head): stop without a word
+            # (before OSError, of which it is a kind: else it would be "error: Broken pipe")
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
         except OSError as error:
             print(f"error: {os_error_text(error)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             print(f"\n{interrupted()}", file=sys.stderr)
             return 130
-        except BrokenPipeError:  # the reader went away (| head): stop without a word
-            with contextlib.suppress(OSError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 141
 
 
 # ---- python -m helpers.train ------------------------------------------------------------------

@@ -212,3 +212,23 @@ def test_data_check_states_the_same_rule_for_sub_folders():
     result = command("helpers.data", "check", "--help")
     assert result.returncode == 0
     assert cli.SUBFOLDER_RULE.split(":")[0] in " ".join(result.stdout.split())
+
+
+# ---- run_safely: one line per kind of failure ---------------------------------------------------
+
+
+def test_a_closed_pipe_ends_quietly_not_as_an_os_error(capsys):
+    def work() -> int:
+        raise BrokenPipeError(32, "Broken pipe")  # `... | head` went away
+
+    assert cli.run_safely(work, lambda: "interrupted") == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_other_os_errors_are_one_line_and_status_1(capsys):
+    def work() -> int:
+        raise OSError(28, "No space left on device", "run/last.keras")
+
+    assert cli.run_safely(work, lambda: "interrupted") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: run/last.keras: ")
