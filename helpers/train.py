@@ -316,7 +316,7 @@ def _read_data(settings: Settings, strict: bool, cache: bool | None,
         check_same_classes(expected_classes, class_names, str(train_folder))
     if settings.val_dir is not None:
         val_folder = Path(settings.val_dir)
-        check_same_classes(class_names, data.find_classes(val_folder), str(val_folder))
+        check_same_classes(class_names, data.class_folders(val_folder), str(val_folder))
         val_scanned = usable_files(val_folder, class_names, strict=strict, keep_size=keep)
         training, validation = files, val_scanned.file_list()
         decoded.update(val_scanned.resized)

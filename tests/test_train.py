@@ -335,6 +335,8 @@ def one_class_of_single_images(root: Path) -> Path:
     ("empty split", r"a class has only 1 usable image, too few to hold one out for validation"),
     ("other classes", r"are not the training classes \(circles, squares, triangles\): "
                       r"no triangles; birds unknown"),
+    ("one class to validate", r"its classes \(circles\) are not the training classes "
+                              r"\(circles, squares, triangles\): no squares, triangles$"),
     ("strict", r"strict mode: 1 unusable image file"),
     ("taken", r"already holds a run; continue it with --resume"),
     ("nothing to resume", r"not a run folder \(no run.json\)"),
@@ -357,6 +359,9 @@ def test_refusals_are_one_line_with_exit_status_2(case, message, shapes, first_r
         args[1] = str(one_class_of_single_images(tmp_path / "single"))
     elif case == "other classes":
         tiny.make_shapes(tmp_path / "val", per_class=1, classes=("birds", "circles", "squares"))
+        args += ["--val", str(tmp_path / "val")]
+    elif case == "one class to validate":
+        tiny.make_shapes(tmp_path / "val", per_class=1, classes=("circles",))
         args += ["--val", str(tmp_path / "val")]
     elif case == "strict":
         args += ["--strict"]
