@@ -232,3 +232,23 @@ def test_other_os_errors_are_one_line_and_status_1(capsys):
     assert cli.run_safely(work, lambda: "interrupted") == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: run/last.keras: ")
+
+
+def test_ctrl_c_while_tensorflow_loads_is_the_short_message(capsys):
+    # what TensorFlow's C++ module loading turns Ctrl-C into
+    def work() -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+
+    assert cli.run_safely(work, lambda: "interrupted; nothing to continue") == 130
+    assert capsys.readouterr().err == "\ninterrupted; nothing to continue\n"
+
+
+def test_an_unexpected_error_is_not_swallowed():
+    def work() -> int:
+        raise RuntimeError("a bug of ours")
+
+    with pytest.raises(RuntimeError, match="a bug of ours"):
+        cli.run_safely(work, lambda: "interrupted")
