@@ -559,15 +559,20 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     _check_arguments(epochs, image_size, batch_size, early_stopping, learning_rate, val_split,
                      val_dir, config, tensorboard)
     chief = is_chief(strategy)
+    made: list[Path] = []
     if resume:
         run.check_folder(out)
         read_run(out)  # a missing or broken run is refused before anything is touched
     elif chief:
-        run.prepare_new(out)
+        made = run.prepare_new(out)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     # One process at a time trains a run folder (of a multi-worker strategy, the chief: the
     # others write elsewhere).
-    with run.lock(out) if chief else contextlib.nullcontext():
+    # A new run that fails before run.json is written leaves nothing behind (it holds the lock
+    # while it cleans up, so another process's lock file is never removed).
+    new_run = chief and not resume
+    with run.lock(out) if chief else contextlib.nullcontext(), \
+            run.removed_unless_started(out, made) if new_run else contextlib.nullcontext():
         # -- 1. the settings: new ones, or those of the run to resume
         if resume:
             info = read_run(out)

@@ -383,6 +383,8 @@ def test_refusals_are_one_line_with_exit_status_2(case, message, shapes, first_r
     assert lines[-1].startswith("error: ") and "Traceback" not in err, err
     assert re.search(message, lines[-1]), lines[-1]
     assert not (out / "run.json").exists()
+    if case != "nothing to resume":  # the folder made for the run is gone again, lock and all
+        assert not out.exists()
 
 
 def test_resume_refuses_other_settings(first_run):
