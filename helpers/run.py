@@ -295,6 +295,9 @@ def read_json(path: Path) -> Any:
 def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
     """The run's ``run.json`` as a dict; :class:`RunError` when there is none or it is broken."""
     run_dir = Path(run_dir)
+    if run_dir.is_file():  # e.g. --model run/model.keras
+        raise RunError(f"{run_dir}: a file, not a run folder; give the folder that holds "
+                       f"{RUN_FILE} and {MODEL_FILE}, e.g. {run_dir.parent}")
     if not run_dir.is_dir():
         raise RunError(f"{run_dir}: no such run folder")
     try:
@@ -306,8 +309,9 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
         raise RunError(f"{run_dir / RUN_FILE}: unreadable ({error})") from None
     needed = {"class_names", "image_size", "preprocessing", "settings"}
     if not isinstance(info, dict) or not needed <= set(info):
+        found = set(info) if isinstance(info, dict) else set()
         raise RunError(f"{run_dir / RUN_FILE}: not a run description (it lacks "
-                       f"{', '.join(sorted(needed - set(info or {})))})")
+                       f"{', '.join(sorted(needed - found))})")
     return info
 
 

@@ -241,3 +241,19 @@ def test_a_started_run_keeps_its_folder_when_it_fails_later(tmp_path):
         run.write_json_atomically(out / run.RUN_FILE, {"status": "running"})
         raise OSError(28, "No space left on device")
     assert (out / run.RUN_FILE).is_file() and (out / run.LOCK_FILE).exists()
+
+
+def test_the_model_file_given_for_the_run_folder_names_the_folder(tmp_path):
+    model = tmp_path / "run" / "model.keras"
+    model.parent.mkdir()
+    model.write_bytes(b"PK")
+    with pytest.raises(RunError, match=r"model.keras: a file, not a run folder; give the folder "
+                                       r"that holds run.json and model.keras, e.g. .*run$"):
+        run.read_run(model)
+
+
+@pytest.mark.parametrize("text", ["5", "[{}]", "null", '"text"', '{"class_names": []}'])
+def test_a_run_json_that_is_no_description_is_one_line(tmp_path, text):
+    (tmp_path / run.RUN_FILE).write_text(text)
+    with pytest.raises(RunError, match=r"run.json: not a run description \(it lacks .*image_size"):
+        run.read_run(tmp_path)
