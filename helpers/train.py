@@ -671,9 +671,13 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         fit_callbacks += list(callbacks)
         # The training pipeline repeats and fit takes steps_per_epoch batches from it per epoch:
         # Keras then knows the epoch's length from the start (no "ran out of data" at epoch 1).
-        model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, validation_data=val_ds,
-                  epochs=settings.epochs, initial_epoch=state["epochs_done"], shuffle=False,
-                  callbacks=fit_callbacks, verbose=verbose)
+        try:
+            model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, validation_data=val_ds,
+                      epochs=settings.epochs, initial_epoch=state["epochs_done"], shuffle=False,
+                      callbacks=fit_callbacks, verbose=verbose)
+        except KeyboardInterrupt:  # Ctrl-C: run.json says so, not "running"
+            _record_interruption(out, info, state, chief)
+            raise
 
         if checkpoint.diverged:
             _record_divergence(out, info, state, chief, checkpoint.diverged, settings)
@@ -733,6 +737,15 @@ def _record_divergence(out: Path, info: dict[str, Any], state: dict[str, Any], c
         f"{shown_path(out)}: training diverged: the {key.replace('_', ' ')} became {value} in "
         f"epoch {epoch} ({kept}); train a new run with a smaller learning rate, e.g. "
         f"--lr {settings.learning_rate / 10:g}")
+
+
+def _record_interruption(out: Path, info: dict[str, Any], state: dict[str, Any],
+                         chief: bool) -> None:
+    """Status "interrupted" in run.json (``--resume`` continues after the last saved epoch)."""
+    info["status"] = "interrupted"
+    info["sessions"][-1].update(to_epoch=state["epochs_done"])
+    if chief:
+        write_json_atomically(out / RUN_FILE, info)
 
 
 def _finish(out: Path, info: dict[str, Any], state: dict[str, Any], model: keras.Model,

@@ -190,6 +190,7 @@ def test_ctrl_c_is_a_short_message_with_the_resume_command(shapes, tmp_path):
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == (
         f"interrupted; continue with: python -m helpers.train --out {out} --resume")
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
 
 
 def test_ctrl_c_in_predict_is_one_line(trained, shapes):
