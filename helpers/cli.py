@@ -104,20 +104,35 @@ def run_safely(work: Callable[[], int], interrupted: Callable[[], str]) -> int:
         warnings.showwarning = _one_line_warning
         try:
             return work()
-        except (DatasetError, RunError, DownloadError, ValueError) as error:
-            lines = str(error).strip().splitlines() or [type(error).__name__]
-            print(f"error: {lines[0]}", file=sys.stderr)
-            return 2
-        except OSError as error:
-            print(f"error: {os_error_text(error)}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print(f"\n{interrupted()}", file=sys.stderr)
-            return 130
-        except BrokenPipeError:  # the reader went away (| head): stop without a word
-            with contextlib.suppress(OSError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 141
+        except BaseException as error:  # noqa: BLE001 - sorted below; the rest is raised again
+            if _interrupted_by(error):
+                print(f"\n{interrupted()}", file=sys.stderr)
+                return 130
+            if isinstance(error, BrokenPipeError):  # the reader went away (| head): no word
+                with contextlib.suppress(OSError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 141
+            if isinstance(error, (DatasetError, RunError, DownloadError, ValueError)):
+                lines = str(error).strip().splitlines() or [type(error).__name__]
+                print(f"error: {lines[0]}", file=sys.stderr)
+                return 2
+            if isinstance(error, OSError):  # (BrokenPipeError is one: it is sorted out above)
+                print(f"error: {os_error_text(error)}", file=sys.stderr)
+                return 1
+            raise
+
+
+def _interrupted_by(error: BaseException) -> bool:
+    """Ctrl-C, also when it came through another exception: pressed while TensorFlow's C++
+    modules load, it surfaces as ``ImportError: initialization failed`` caused by it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 # ---- python -m helpers.train ------------------------------------------------------------------

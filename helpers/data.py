@@ -83,18 +83,25 @@ def is_junk(name: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def find_classes(folder: str | os.PathLike) -> list[str]:
-    """The class names: the sub-folders of ``folder``, sorted (so label ids never change).
-
-    Raises :class:`DatasetError` when the folder does not exist or holds fewer than 2 classes.
-    """
+def class_folders(folder: str | os.PathLike) -> list[str]:
+    """The sub-folders of ``folder``, sorted, however few: the classes a test folder holds, to
+    compare with a run's. Raises :class:`DatasetError` when the folder does not exist."""
     folder = Path(folder)
     if not folder.exists():
         raise DatasetError(f"{folder}: no such folder")
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder")
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.is_dir() and not is_junk(e.name))
+        return sorted(e.name for e in entries if e.is_dir() and not is_junk(e.name))
+
+
+def find_classes(folder: str | os.PathLike) -> list[str]:
+    """The class names: the sub-folders of ``folder``, sorted (so label ids never change).
+
+    Raises :class:`DatasetError` when the folder does not exist or holds fewer than 2 classes.
+    """
+    folder = Path(folder)
+    names = class_folders(folder)
     if len(names) < 2:
         found = f"only {names[0]!r}" if names else "no class folders"
         raise DatasetError(f"{folder}: {found}; a classifier needs at least 2 classes, one folder "

@@ -204,7 +204,7 @@ def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *, 
     """
     run = run if isinstance(run, Run) else load_run(run)
     folder = Path(folder)
-    check_same_classes(run.class_names, data.find_classes(folder), str(folder))
+    check_same_classes(run.class_names, data.class_folders(folder), str(folder))
     files = data.list_files(folder, run.class_names)
     for name in run.class_names:  # what is not read is said, as training says it
         data.warn_not_read(data.list_class_folder(folder / name))

@@ -34,7 +34,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,12 +110,14 @@ def remove_temporaries(run_dir: Path) -> None:
                 Path(entry.path).unlink(missing_ok=True)
 
 
-def prepare_new(out: Path) -> None:
+def prepare_new(out: Path) -> list[Path]:
     """Make ``out`` ready for a new run, or refuse it (:class:`RunError`, one line).
 
     ``out`` may not exist yet (it is made, with its parents) or be an empty folder. A folder
     that already holds a run, or anything that is not ours, is refused and left untouched.
+    Returns the folders it made, ``out`` first (for :func:`removed_unless_started`).
     """
+    made = [path for path in (out, *out.parents) if not path.exists()]
     check_folder(out)
     if out.is_dir():
         names = sorted(os.listdir(out))
@@ -131,6 +133,26 @@ def prepare_new(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise RunError(f"{out}: cannot be made ({os_error_text(error)})") from None
+    return made
+
+
+@contextlib.contextmanager
+def removed_unless_started(out: Path, made: Sequence[Path]) -> Iterator[None]:
+    """When what runs inside fails before ``run.json`` is written (unusable data, Ctrl-C while
+    the photos are read), remove what :func:`prepare_new` and :func:`lock` made: the lock file
+    and the folders in ``made``, if they are empty. So a failed start leaves nothing behind."""
+    try:
+        yield
+    except BaseException:
+        if not (out / RUN_FILE).exists():
+            with contextlib.suppress(OSError):
+                (out / LOCK_FILE).unlink(missing_ok=True)
+            for folder in made:  # out first, then the parents it needed
+                try:
+                    folder.rmdir()  # only an empty folder: anything else stays
+                except OSError:
+                    break
+        raise
 
 
 def check_folder(out: Path) -> None:
@@ -273,6 +295,9 @@ def read_json(path: Path) -> Any:
 def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
     """The run's ``run.json`` as a dict; :class:`RunError` when there is none or it is broken."""
     run_dir = Path(run_dir)
+    if run_dir.is_file():  # e.g. --model run/model.keras
+        raise RunError(f"{run_dir}: a file, not a run folder; give the folder that holds "
+                       f"{RUN_FILE} and {MODEL_FILE}, e.g. {run_dir.parent}")
     if not run_dir.is_dir():
         raise RunError(f"{run_dir}: no such run folder")
     try:
@@ -284,8 +309,9 @@ def read_run(run_dir: str | os.PathLike) -> dict[str, Any]:
         raise RunError(f"{run_dir / RUN_FILE}: unreadable ({error})") from None
     needed = {"class_names", "image_size", "preprocessing", "settings"}
     if not isinstance(info, dict) or not needed <= set(info):
+        found = set(info) if isinstance(info, dict) else set()
         raise RunError(f"{run_dir / RUN_FILE}: not a run description (it lacks "
-                       f"{', '.join(sorted(needed - set(info or {})))})")
+                       f"{', '.join(sorted(needed - found))})")
     return info
 
 

@@ -316,7 +316,7 @@ def _read_data(settings: Settings, strict: bool, cache: bool | None,
         check_same_classes(expected_classes, class_names, str(train_folder))
     if settings.val_dir is not None:
         val_folder = Path(settings.val_dir)
-        check_same_classes(class_names, data.find_classes(val_folder), str(val_folder))
+        check_same_classes(class_names, data.class_folders(val_folder), str(val_folder))
         val_scanned = usable_files(val_folder, class_names, strict=strict, keep_size=keep)
         training, validation = files, val_scanned.file_list()
         decoded.update(val_scanned.resized)
@@ -559,15 +559,20 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     _check_arguments(epochs, image_size, batch_size, early_stopping, learning_rate, val_split,
                      val_dir, config, tensorboard)
     chief = is_chief(strategy)
+    made: list[Path] = []
     if resume:
         run.check_folder(out)
         read_run(out)  # a missing or broken run is refused before anything is touched
     elif chief:
-        run.prepare_new(out)
+        made = run.prepare_new(out)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     # One process at a time trains a run folder (of a multi-worker strategy, the chief: the
     # others write elsewhere).
-    with run.lock(out) if chief else contextlib.nullcontext():
+    # A new run that fails before run.json is written leaves nothing behind (it holds the lock
+    # while it cleans up, so another process's lock file is never removed).
+    new_run = chief and not resume
+    with run.lock(out) if chief else contextlib.nullcontext(), \
+            run.removed_unless_started(out, made) if new_run else contextlib.nullcontext():
         # -- 1. the settings: new ones, or those of the run to resume
         if resume:
             info = read_run(out)
@@ -666,9 +671,13 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         fit_callbacks += list(callbacks)
         # The training pipeline repeats and fit takes steps_per_epoch batches from it per epoch:
         # Keras then knows the epoch's length from the start (no "ran out of data" at epoch 1).
-        model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, validation_data=val_ds,
-                  epochs=settings.epochs, initial_epoch=state["epochs_done"], shuffle=False,
-                  callbacks=fit_callbacks, verbose=verbose)
+        try:
+            model.fit(train_ds.repeat(), steps_per_epoch=steps_per_epoch, validation_data=val_ds,
+                      epochs=settings.epochs, initial_epoch=state["epochs_done"], shuffle=False,
+                      callbacks=fit_callbacks, verbose=verbose)
+        except KeyboardInterrupt:  # Ctrl-C: run.json says so, not "running"
+            _record_interruption(out, info, state, chief)
+            raise
 
         if checkpoint.diverged:
             _record_divergence(out, info, state, chief, checkpoint.diverged, settings)
@@ -728,6 +737,15 @@ def _record_divergence(out: Path, info: dict[str, Any], state: dict[str, Any], c
         f"{shown_path(out)}: training diverged: the {key.replace('_', ' ')} became {value} in "
         f"epoch {epoch} ({kept}); train a new run with a smaller learning rate, e.g. "
         f"--lr {settings.learning_rate / 10:g}")
+
+
+def _record_interruption(out: Path, info: dict[str, Any], state: dict[str, Any],
+                         chief: bool) -> None:
+    """Status "interrupted" in run.json (``--resume`` continues after the last saved epoch)."""
+    info["status"] = "interrupted"
+    info["sessions"][-1].update(to_epoch=state["epochs_done"])
+    if chief:
+        write_json_atomically(out / RUN_FILE, info)
 
 
 def _finish(out: Path, info: dict[str, Any], state: dict[str, Any], model: keras.Model,

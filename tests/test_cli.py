@@ -190,6 +190,7 @@ def test_ctrl_c_is_a_short_message_with_the_resume_command(shapes, tmp_path):
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == (
         f"interrupted; continue with: python -m helpers.train --out {out} --resume")
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
 
 
 def test_ctrl_c_in_predict_is_one_line(trained, shapes):
@@ -212,3 +213,43 @@ def test_data_check_states_the_same_rule_for_sub_folders():
     result = command("helpers.data", "check", "--help")
     assert result.returncode == 0
     assert cli.SUBFOLDER_RULE.split(":")[0] in " ".join(result.stdout.split())
+
+
+# ---- run_safely: one line per kind of failure ---------------------------------------------------
+
+
+def test_a_closed_pipe_ends_quietly_not_as_an_os_error(capsys):
+    def work() -> int:
+        raise BrokenPipeError(32, "Broken pipe")  # `... | head` went away
+
+    assert cli.run_safely(work, lambda: "interrupted") == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_other_os_errors_are_one_line_and_status_1(capsys):
+    def work() -> int:
+        raise OSError(28, "No space left on device", "run/last.keras")
+
+    assert cli.run_safely(work, lambda: "interrupted") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: run/last.keras: ")
+
+
+def test_ctrl_c_while_tensorflow_loads_is_the_short_message(capsys):
+    # what TensorFlow's C++ module loading turns Ctrl-C into
+    def work() -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+
+    assert cli.run_safely(work, lambda: "interrupted; nothing to continue") == 130
+    assert capsys.readouterr().err == "\ninterrupted; nothing to continue\n"
+
+
+def test_an_unexpected_error_is_not_swallowed():
+    def work() -> int:
+        raise RuntimeError("a bug of ours")
+
+    with pytest.raises(RuntimeError, match="a bug of ours"):
+        cli.run_safely(work, lambda: "interrupted")

@@ -83,6 +83,15 @@ def test_fewer_than_two_classes_is_refused(tmp_path, classes):
     assert "\n" not in str(info.value)
 
 
+def test_class_folders_lists_however_few(tmp_path):
+    factory.write_jpeg(tmp_path / "cats" / "a.jpg")
+    factory.write_jpeg(tmp_path / "stray.jpg")
+    assert data.class_folders(tmp_path) == ["cats"]
+    assert data.class_folders(tmp_path / "cats") == []
+    with pytest.raises(DatasetError, match="nowhere: no such folder$"):
+        data.class_folders(tmp_path / "nowhere")
+
+
 def test_a_file_is_not_a_dataset_folder(tmp_path):
     with pytest.raises(DatasetError, match="not a folder"):
         data.find_classes(factory.write_jpeg(tmp_path / "a.jpg"))

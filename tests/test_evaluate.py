@@ -169,6 +169,15 @@ def test_a_folder_with_other_class_names_is_refused(run_dir, tmp_path):
         E.evaluate_folder(run_dir, other)
 
 
+def test_a_folder_with_one_of_the_classes_names_the_missing_ones(run_dir, tmp_path):
+    # not "a classifier needs at least 2 classes": the run has its classes, this folder lacks some
+    one = tiny.make_shapes(tmp_path / "one", per_class=1, classes=("circles",))
+    message = (r"its classes \(circles\) are not the training classes "
+               r"\(circles, squares, triangles\): no squares, triangles$")
+    with pytest.raises(DatasetError, match=message):
+        E.evaluate_folder(run_dir, one)
+
+
 def test_a_folder_whose_images_are_all_unusable_is_refused(run_dir, tmp_path):
     for name in CLASSES:
         factory.write_empty(tmp_path / "bad" / name / "a.jpg")

@@ -212,3 +212,48 @@ def test_finished_state_and_new_state(tmp_path):
     assert state["history"].keys() == set(run.HISTORY_KEYS) and state["epochs_done"] == 0
     run.write_json_atomically(tmp_path / "state.json", {**state, "epochs_done": 3})
     assert run.finished_state(tmp_path)["epochs_done"] == 3
+
+
+def test_a_start_that_fails_removes_what_it_made_and_nothing_else(tmp_path):
+    out = tmp_path / "new" / "run"
+    made = run.prepare_new(out)
+    assert made == [out, tmp_path / "new"]
+    with pytest.raises(KeyboardInterrupt), run.lock(out), run.removed_unless_started(out, made):
+        raise KeyboardInterrupt  # e.g. Ctrl-C while the photos are read
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_start_keeps_the_folder_it_did_not_make_and_files_of_yours(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    made = run.prepare_new(out)
+    assert made == []
+    with pytest.raises(ValueError), run.lock(out), run.removed_unless_started(out, made):
+        (out / "notes.txt").write_text("mine, written while it started")
+        raise ValueError("no usable image")
+    assert sorted(os.listdir(out)) == ["notes.txt"]
+
+
+def test_a_started_run_keeps_its_folder_when_it_fails_later(tmp_path):
+    out = tmp_path / "run"
+    made = run.prepare_new(out)
+    with pytest.raises(OSError), run.lock(out), run.removed_unless_started(out, made):
+        run.write_json_atomically(out / run.RUN_FILE, {"status": "running"})
+        raise OSError(28, "No space left on device")
+    assert (out / run.RUN_FILE).is_file() and (out / run.LOCK_FILE).exists()
+
+
+def test_the_model_file_given_for_the_run_folder_names_the_folder(tmp_path):
+    model = tmp_path / "run" / "model.keras"
+    model.parent.mkdir()
+    model.write_bytes(b"PK")
+    with pytest.raises(RunError, match=r"model.keras: a file, not a run folder; give the folder "
+                                       r"that holds run.json and model.keras, e.g. .*run$"):
+        run.read_run(model)
+
+
+@pytest.mark.parametrize("text", ["5", "[{}]", "null", '"text"', '{"class_names": []}'])
+def test_a_run_json_that_is_no_description_is_one_line(tmp_path, text):
+    (tmp_path / run.RUN_FILE).write_text(text)
+    with pytest.raises(RunError, match=r"run.json: not a run description \(it lacks .*image_size"):
+        run.read_run(tmp_path)

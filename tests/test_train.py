@@ -335,6 +335,8 @@ def one_class_of_single_images(root: Path) -> Path:
     ("empty split", r"a class has only 1 usable image, too few to hold one out for validation"),
     ("other classes", r"are not the training classes \(circles, squares, triangles\): "
                       r"no triangles; birds unknown"),
+    ("one class to validate", r"its classes \(circles\) are not the training classes "
+                              r"\(circles, squares, triangles\): no squares, triangles$"),
     ("strict", r"strict mode: 1 unusable image file"),
     ("taken", r"already holds a run; continue it with --resume"),
     ("nothing to resume", r"not a run folder \(no run.json\)"),
@@ -358,6 +360,9 @@ def test_refusals_are_one_line_with_exit_status_2(case, message, shapes, first_r
     elif case == "other classes":
         tiny.make_shapes(tmp_path / "val", per_class=1, classes=("birds", "circles", "squares"))
         args += ["--val", str(tmp_path / "val")]
+    elif case == "one class to validate":
+        tiny.make_shapes(tmp_path / "val", per_class=1, classes=("circles",))
+        args += ["--val", str(tmp_path / "val")]
     elif case == "strict":
         args += ["--strict"]
     elif case == "taken":
@@ -378,6 +383,8 @@ def test_refusals_are_one_line_with_exit_status_2(case, message, shapes, first_r
     assert lines[-1].startswith("error: ") and "Traceback" not in err, err
     assert re.search(message, lines[-1]), lines[-1]
     assert not (out / "run.json").exists()
+    if case != "nothing to resume":  # the folder made for the run is gone again, lock and all
+        assert not out.exists()
 
 
 def test_resume_refuses_other_settings(first_run):
