@@ -643,9 +643,9 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if verbose:
             print(f"training on {len(training)} images ({_counts(training)}), validating on "
                   f"{len(validation)} ({_counts(validation)})")
-            print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, "
-                  f"{settings.epochs} epochs, {the_recipe.describe(settings.learning_rate)}; "
-                  f"seed {seed}")
+            epochs_text = f"{settings.epochs} epoch{'s' if settings.epochs != 1 else ''}"
+            print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, {epochs_text}, "
+                  f"{the_recipe.describe(settings.learning_rate)}; seed {seed}")
             if resume and state["epochs_done"] >= settings.epochs:  # crashed after its last epoch
                 print(f"{shown_path(out)}: the interruption came after the last of its "
                       f"{settings.epochs} epochs; recording the run as finished")
