@@ -724,8 +724,9 @@ def keras_network(answer: Callable[[int, int, int], Any]) -> None:
     report(
         "Exercise 7.5",
         listed(problems),
-        success="The layers, the shapes, the 2,126,178 parameters at 128 px, the starting "
-                "weights and, with the module's weights copied in, the outputs all match.",
+        success=f"The layers, the shapes, the {sum(expected_parameters(128, 2)):,} parameters at "
+                "128 px, the starting weights and, with the module's weights copied in, the "
+                "outputs all match.",
         hint="keras.Sequential([keras.Input(...), then for each block a Conv2D, a "
              "MaxPooling2D and a ReLU layer, then Flatten, Dense(128, activation='relu'), "
              "Dense(num_classes) and Softmax]), each layer with its name.",
