@@ -24,7 +24,7 @@ def passes(checker, answer, capsys, exercise):
 
 
 @pytest.mark.parametrize("checker", [check.block_shapes, check.count_parameters, check.conv_block,
-                                     check.small_model])
+                                     check.forward_pass, check.keras_network, check.small_model])
 def test_a_stub_gets_not_written_yet_and_no_hint(checker):
     message = fails_with(checker, not_written, NOT_WRITTEN)
     assert "Hint" not in message
@@ -305,7 +305,137 @@ def test_conv_block_reports_none_and_exceptions():
     fails_with(check.conv_block, lambda x, k, b: tf.nn.conv2d(x, k, 1, "SAMEISH"), "raised")
 
 
-# ---- Exercise 7.4: a small network from a ModelConfig ---------------------------------------
+# ---- Exercise 7.4: the forward pass from tf.nn ---------------------------------------------
+
+
+def right_forward(net, images):
+    x = images
+    for block in (1, 2, 3):
+        x = right_block(x, getattr(net, f"conv{block}_kernel"), getattr(net, f"conv{block}_bias"))
+    x = tf.reshape(x, [x.shape[0], -1])
+    x = tf.nn.relu(tf.matmul(x, net.fc1_kernel) + net.fc1_bias)
+    return tf.matmul(x, net.fc2_kernel) + net.fc2_bias
+
+
+def test_forward_pass_accepts_a_right_answer(capsys):
+    passes(check.forward_pass, right_forward, capsys, "Exercise 7.4")
+
+
+def test_forward_pass_names_softmaxed_outputs():
+    fails_with(check.forward_pass, lambda net, images: tf.nn.softmax(right_forward(net, images)),
+               "differ from net(images)", "you return probabilities")
+
+
+def test_forward_pass_names_a_missing_relu_in_fc1():
+    def no_relu(net, images):
+        x = images
+        for block in (1, 2, 3):
+            x = right_block(x, getattr(net, f"conv{block}_kernel"), getattr(net, f"conv{block}_bias"))
+        x = tf.matmul(tf.reshape(x, [x.shape[0], -1]), net.fc1_kernel) + net.fc1_bias
+        return tf.matmul(x, net.fc2_kernel) + net.fc2_bias
+
+    fails_with(check.forward_pass, no_relu, "fc1 has no ReLU")
+
+
+def test_forward_pass_names_a_valid_padding_by_its_shape():
+    def valid(net, images):
+        x = images
+        for block in (1, 2, 3):
+            x = tf.nn.conv2d(x, getattr(net, f"conv{block}_kernel"), 1, "VALID")
+            x = tf.nn.relu(tf.nn.max_pool2d(x + getattr(net, f"conv{block}_bias"), 2, 2, "SAME"))
+        x = tf.reshape(x, [x.shape[0], -1])
+        return tf.matmul(tf.nn.relu(tf.matmul(x, net.fc1_kernel) + net.fc1_bias), net.fc2_kernel)
+
+    fails_with(check.forward_pass, valid, "raised")
+
+
+def test_forward_pass_names_a_wrong_flatten():
+    def one_row(net, images):
+        return tf.reshape(right_forward(net, images), [1, -1])
+
+    fails_with(check.forward_pass, one_row, "returned shape (1, 6)", "one row per photo")
+
+
+# ---- Exercise 7.5: the tutorial's network in Keras ------------------------------------------
+
+
+def keras_net(image_size, num_classes, seed, filters=(32, 32, 64), padding="same",
+              relu=True, weights=None, biases=None, names=True):
+    """The tutorial's network in Keras, with one thing changed by the arguments."""
+    layers = keras.layers
+    weights = weights or keras.initializers.TruncatedNormal(stddev=0.05, seed=seed)
+    biases = biases or keras.initializers.Constant(0.05)
+    stack = [keras.Input((image_size, image_size, 3))]
+    for block, count in enumerate(filters, start=1):
+        stack += [layers.Conv2D(count, 3, padding=padding, kernel_initializer=weights,
+                                bias_initializer=biases, name=f"conv{block}" if names else None),
+                  layers.MaxPooling2D(2, strides=2, padding="same", name=f"pool{block}")]
+        stack += [layers.ReLU()] if relu else []
+    stack += [layers.Flatten(name="flatten"),
+              layers.Dense(128, activation="relu", kernel_initializer=weights,
+                           bias_initializer=biases, name="fc1"),
+              layers.Dense(num_classes, kernel_initializer=weights, bias_initializer=biases,
+                           name="fc2"),
+              layers.Softmax(name="softmax")]
+    return keras.Sequential(stack)
+
+
+def test_keras_network_accepts_a_right_answer_and_the_course_reference(capsys):
+    passes(check.keras_network, keras_net, capsys, "Exercise 7.5")
+    passes(check.keras_network, lambda s, c, seed: model.build_original_keras(s, c, seed),
+           capsys, "Exercise 7.5")
+
+
+def test_keras_network_names_a_wrong_filter_count():
+    fails_with(check.keras_network, lambda s, c, seed: keras_net(s, c, seed, filters=(32, 64, 64)),
+               "[32, 64, 64] filters", "expected [32, 32, 64]")
+
+
+def test_keras_network_names_a_missing_relu():
+    fails_with(check.keras_network, lambda s, c, seed: keras_net(s, c, seed, relu=False),
+               "applies ReLU 1 times", "expected 4")
+
+
+def test_keras_network_names_valid_padding():
+    fails_with(check.keras_network, lambda s, c, seed: keras_net(s, c, seed, padding="valid"),
+               "conv1 uses padding='valid'", "padding='same'")
+
+
+def test_keras_network_names_a_wrong_initialiser():
+    message = fails_with(check.keras_network, lambda s, c, seed: keras_net(
+        s, c, seed, weights=keras.initializers.GlorotUniform(seed=seed)),
+        "conv1's kernel starts with a spread of", "TruncatedNormal(stddev=0.05)")
+    assert "0.044" in message
+    fails_with(check.keras_network, lambda s, c, seed: keras_net(s, c, seed, biases="zeros"),
+               "biases start at 0", "Constant(0.05)")
+
+
+def test_keras_network_names_a_wrong_output_size():
+    fails_with(check.keras_network, lambda s, c, seed: keras_net(s, 2, seed),
+               "num_classes=3", "output shape is (None, 2)", "expected (None, 3)")
+
+
+def test_keras_network_names_missing_names_and_outputs_that_differ():
+    fails_with(check.keras_network, lambda s, c, seed: keras_net(s, c, seed, names=False),
+               "no layer named conv1, conv2, conv3")
+
+    def relu_on_logits(s, c, seed):
+        net = keras_net(s, c, seed)
+        return keras.Sequential([keras.Input((s, s, 3)), *net.layers[:-1],
+                                 keras.layers.Lambda(tf.nn.relu6),
+                                 keras.layers.Softmax(name="softmax")])
+
+    fails_with(check.keras_network, relu_on_logits, "outputs differ from net.predict_proba")
+
+
+def test_keras_network_refuses_something_else():
+    fails_with(check.keras_network, lambda s, c, seed: None, "returned None")
+    fails_with(check.keras_network, lambda s, c, seed: "model", "you returned str")
+    fails_with(check.keras_network, lambda s, c, seed: keras.Sequential([keras.layers.Dense(2)]),
+               "you returned Sequential", "keras.Input")
+
+
+# ---- Exercise 7.6: a small network from a ModelConfig ---------------------------------------
 
 
 def right_model():
@@ -321,12 +451,12 @@ def built(**changes):
 
 
 def test_small_model_accepts_a_right_answer(capsys):
-    out = passes(check.small_model, right_model, capsys, "Exercise 7.4")
+    out = passes(check.small_model, right_model, capsys, "Exercise 7.6")
     assert "285,987 parameters" in out
 
 
 def test_small_model_accepts_the_other_block_order(capsys):
-    passes(check.small_model, built(order="conv-relu-pool"), capsys, "Exercise 7.4")
+    passes(check.small_model, built(order="conv-relu-pool"), capsys, "Exercise 7.6")
 
 
 def test_small_model_names_the_number_of_classes():

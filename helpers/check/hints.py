@@ -131,7 +131,20 @@ HINTS: dict[str, tuple[str, ...]] = {
             "call, all with 'SAME' padding.",
             "tf.nn.conv2d with strides=1 plus the bias, then tf.nn.max_pool2d with ksize=2 and "
             "strides=2, then tf.nn.relu."),
-    "7.4": ("Do not build the layers yourself: the course's builder takes a configuration. "
+    "7.4": ("The network runs its layers in order: three blocks, flatten, fc1, fc2. The "
+            "variables are attributes of net, named like the layers (net.conv1_kernel, ...).",
+            "x = conv_block(x, net.conv1_kernel, net.conv1_bias) for each of the three blocks; "
+            "then tf.reshape(x, [x.shape[0], -1]); tf.nn.relu(tf.matmul(x, net.fc1_kernel) + "
+            "net.fc1_bias); return tf.matmul(x, net.fc2_kernel) + net.fc2_bias, no softmax."),
+    "7.5": ("One Keras layer per step of the table in section 1, in the same order, each named "
+            "like the table's row. The starting weights come from each Conv2D's and Dense's "
+            "initialiser arguments.",
+            "keras.layers.Conv2D(32, 3, padding=\"same\", kernel_initializer=keras.initializers."
+            "TruncatedNormal(stddev=0.05), bias_initializer=keras.initializers.Constant(0.05), "
+            "name=\"conv1\"), then keras.layers.MaxPooling2D(2, strides=2, padding=\"same\", "
+            "name=\"pool1\") and keras.layers.ReLU(); after the three blocks Flatten, "
+            "Dense(128, activation=\"relu\"), Dense(num_classes) and Softmax(name=\"softmax\")."),
+    "7.6": ("Do not build the layers yourself: the course's builder takes a configuration. "
             "Change only what the exercise asks for.",
             "dataclasses.replace(course_model.ORIGINAL, ...) with image_size, num_classes, "
             "filters and dense_units set, then course_model.build_model(config, seed=SEED)."),

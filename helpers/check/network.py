@@ -9,7 +9,9 @@ what came back, what was expected and, where it can tell, what the slip looks li
     check.block_shapes(block_shapes)            # Exercise 7.1
     check.count_parameters(count_parameters)    # Exercise 7.2
     check.conv_block(conv_block)                # Exercise 7.3
-    check.small_model(small_model)              # Exercise 7.4
+    check.forward_pass(forward_pass)            # Exercise 7.4
+    check.keras_network(build_network)          # Exercise 7.5
+    check.small_model(small_model)              # Exercise 7.6
 """
 
 from __future__ import annotations
@@ -462,10 +464,280 @@ def conv_block(answer: Callable[[Any, Any, Any], Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 7.4: a small network from a ModelConfig
+# Exercise 7.4: the whole forward pass from tf.nn primitives
 # --------------------------------------------------------------------------------------------
 
-#: The network of Exercise 7.4: the tutorial's recipe for 3 classes on 64x64 photos, with
+#: (image_size, num_classes, seed) of the networks the forward pass is tried on: the tutorial's
+#: size, a small one, and one where 'SAME' pooling rounds up (20 → 10 → 5 → 3) with 3 classes.
+FORWARD_CASES = ((128, 2, 0), (32, 2, 1), (20, 3, 2))
+
+
+def _reference_logits(net: Any, images: Any) -> np.ndarray:
+    """``net(images)`` computed eagerly, layer by layer: calling many networks' ``forward``
+    graphs would trace each one (and make TensorFlow warn about retracing)."""
+    import tensorflow as tf
+
+    x = images
+    for block in (1, 2, 3):
+        x = net.conv_block(x, getattr(net, f"conv{block}_kernel"), getattr(net, f"conv{block}_bias"))
+    x = tf.nn.relu(tf.matmul(tf.reshape(x, [x.shape[0], -1]), net.fc1_kernel) + net.fc1_bias)
+    return (tf.matmul(x, net.fc2_kernel) + net.fc2_bias).numpy()
+
+
+def _forward_variants(net: Any, images: Any) -> list[tuple[str, np.ndarray]]:
+    """(what went wrong, its result) for the usual slips in the forward pass."""
+    import tensorflow as tf
+
+    x = images
+    for block in (1, 2, 3):
+        x = net.conv_block(x, getattr(net, f"conv{block}_kernel"), getattr(net, f"conv{block}_bias"))
+    flat = tf.reshape(x, [x.shape[0], -1])
+    hidden = tf.matmul(flat, net.fc1_kernel) + net.fc1_bias
+    logits = tf.matmul(tf.nn.relu(hidden), net.fc2_kernel) + net.fc2_bias
+    variants = [
+        ("you return probabilities: stop at the logits, before the softmax (the network's "
+         "predict_proba applies it)", tf.nn.softmax(logits)),
+        ("fc1 has no ReLU: relu(x·W + b) on the 128 hidden neurons",
+         tf.matmul(hidden, net.fc2_kernel) + net.fc2_bias),
+        ("the logits go through a ReLU; fc2 is x·W + b with no activation", tf.nn.relu(logits)),
+        ("fc2's bias is missing", tf.matmul(tf.nn.relu(hidden), net.fc2_kernel)),
+        ("fc1's bias is missing", tf.matmul(tf.nn.relu(hidden - net.fc1_bias), net.fc2_kernel)
+         + net.fc2_bias),
+    ]
+    return [(why, value.numpy()) for why, value in variants]
+
+
+def forward_pass(answer: Callable[[Any, Any], Any]) -> None:
+    """Exercise 7.4: ``answer(net, images)`` must return the logits (batch, num_classes) of an
+    :class:`~helpers.model.OriginalNetworkFromPrimitives` ``net`` on float32 ``images``
+    (batch, size, size, 3), computed from its ten variables with tf.nn functions: three
+    conv → pool → ReLU blocks, flatten, fc1 with ReLU, fc2.
+
+    Compared with ``net(images)`` on FORWARD_CASES; names softmaxed outputs, a missing ReLU in
+    fc1, a ReLU on the logits, a missing dense bias, and a wrong shape (a flatten that keeps the
+    batch size wrong, or a block left out).
+    """
+    import tensorflow as tf
+
+    problems = []
+    for size, classes, seed in FORWARD_CASES:
+        net = reference.OriginalNetworkFromPrimitives(size, classes, seed=seed)
+        rng = np.random.default_rng(seed)
+        images = tf.constant(rng.random((3, size, size, 3), dtype=np.float32))
+        expected = _reference_logits(net, images)
+        got, error = call_safely(answer, net, images)
+        if error:
+            problems.append(error.replace(str(net), "net"))
+            if NOT_WRITTEN in error:
+                break
+            continue
+        case = f"for a network on {size}x{size}x3 photos with {classes} classes"
+        if got is None:
+            problems.append(f"{case} you returned None: did you forget `return`?")
+            continue
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            problems.append(f"{case} you returned {type(got).__name__}, not a tensor of numbers.")
+            continue
+        if got.shape != expected.shape:
+            problems.append(f"{case} and 3 photos you returned shape {got.shape}; expected "
+                            f"{expected.shape}, one logit per class for each photo (flatten "
+                            "with tf.reshape(x, [batch, -1]) keeps one row per photo).")
+            continue
+        if np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=0, atol=ATOL):
+            continue
+        why = next((f": {mistake}" for mistake, value in _forward_variants(net, images)
+                    if np.allclose(got, value, rtol=0, atol=ATOL)), "")
+        worst = float(np.max(np.abs(got - expected)))
+        problems.append(f"{case} your logits differ from net(images) by up to {worst:.3g}{why}.")
+    report(
+        "Exercise 7.4",
+        listed(problems),
+        success=f"Your forward pass gives net(images)'s logits on all {len(FORWARD_CASES)} "
+                "networks.",
+        hint="three times your conv_block with conv1, conv2, conv3's variables; then "
+             "tf.reshape to (batch, -1); then relu(x·W + b) with fc1's variables and x·W + b "
+             "with fc2's (tf.matmul). No softmax at the end.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 7.5: the tutorial's network in Keras
+# --------------------------------------------------------------------------------------------
+
+#: (image_size, num_classes, seed) tried: the tutorial's network, and 100 px (where 'SAME'
+#: pooling rounds up, 25 → 13) with 3 classes.
+KERAS_CASES = ((128, 2, 0), (100, 3, 1))
+
+#: The names the layers must have: the module's variable names, so copy_weights can find them.
+KERAS_LAYER_NAMES = ("conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "flatten", "fc1",
+                     "fc2", "softmax")
+
+#: The spread of the tutorial's truncated normal: 0.05 · 0.88 (cut at ±2σ).
+TRUNCATED_STD = 0.05 * 0.8796
+
+
+def _relu_count(keras_model: Any) -> int:
+    """How many times the model applies ReLU: ReLU layers, Activation('relu') layers and
+    Conv2D/Dense layers with activation='relu'."""
+    count = 0
+    for layer in _layers_of(keras_model):
+        kind = type(layer).__name__
+        if kind == "ReLU":
+            count += 1
+        elif kind in ("Activation", "Conv2D", "Dense"):
+            count += getattr(getattr(layer, "activation", None), "__name__", "") == "relu"
+    return count
+
+
+def _initial_weight_problems(keras_model: Any) -> list[str]:
+    """One sentence per layer whose starting weights are not the tutorial's."""
+    problems = []
+    for layer in _by_kind(keras_model, "Conv2D") + _by_kind(keras_model, "Dense"):
+        kernel = np.asarray(layer.kernel.numpy(), dtype=float)
+        spread, largest = float(kernel.std()), float(np.abs(kernel).max())
+        tolerance = 0.25 if kernel.size < 2000 else 0.1
+        if largest > 0.1 + 1e-6 or abs(spread / TRUNCATED_STD - 1) > tolerance:
+            problems.append(
+                f"{layer.name}'s kernel starts with a spread of {spread:.3f} and values up to "
+                f"{largest:.3f}; the tutorial's start, kernel_initializer="
+                "keras.initializers.TruncatedNormal(stddev=0.05), gives a spread of about "
+                f"{TRUNCATED_STD:.3f} and nothing beyond ±0.1.")
+        if layer.bias is None:
+            continue  # a missing bias shows in the parameter count
+        bias = np.asarray(layer.bias.numpy(), dtype=float)
+        if not np.allclose(bias, reference.BIAS_VALUE):
+            problems.append(f"{layer.name}'s biases start at {bias.mean():.3g} on average; the "
+                            "tutorial's are all 0.05: bias_initializer="
+                            "keras.initializers.Constant(0.05).")
+    return problems
+
+
+def _keras_network_problems(got: Any, size: int, classes: int, seed: int) -> list[str]:
+    """Everything wrong with one model for (size, classes), checked in the order a learner
+    would fix it: the layers, the counts, the starting weights, then the outputs."""
+    import keras
+
+    if got is None:
+        return ["you returned None: did you forget `return`?"]
+    try:
+        has_input = isinstance(got, keras.Model) and bool(got.inputs)
+    except (AttributeError, ValueError):  # a Sequential without keras.Input has no inputs yet
+        has_input = False
+    if not has_input:
+        return [f"you returned {type(got).__name__}; expected a Keras model with an input, e.g. "
+                f"keras.Sequential([keras.Input(({size}, {size}, 3)), ...])."]
+    problems = []
+    input_shape = tuple(got.inputs[0].shape)
+    if input_shape[1:] != (size, size, 3):
+        problems.append(f"its input shape is {input_shape}; expected (None, {size}, {size}, 3).")
+    convs = _by_kind(got, "Conv2D")
+    filters = [int(layer.filters) for layer in convs]
+    if filters != list(reference.ORIGINAL_FILTERS):
+        problems.append(f"its convolutions have {filters} filters; expected [32, 32, 64].")
+    for layer in convs:
+        if tuple(layer.kernel_size) != (3, 3) or tuple(layer.strides) != (1, 1):
+            problems.append(f"{layer.name} has a {layer.kernel_size} kernel and strides "
+                            f"{layer.strides}; the tutorial's are 3x3 with stride 1.")
+        if layer.padding != "same":
+            problems.append(f"{layer.name} uses padding='{layer.padding}', which shrinks the map "
+                            "by 2 pixels; the tutorial's convolutions use padding='same'.")
+    pools = _by_kind(got, "MaxPooling2D")
+    if len(pools) != 3:
+        problems.append(f"it has {len(pools)} max poolings; expected 3, one per block.")
+    for layer in pools:
+        if tuple(layer.pool_size) != (2, 2) or tuple(layer.strides) != (2, 2):
+            problems.append(f"{layer.name} pools {layer.pool_size} with strides {layer.strides}; "
+                            "expected 2x2 with stride 2.")
+        if layer.padding != "same":
+            problems.append(f"{layer.name} uses padding='{layer.padding}', which drops the last "
+                            "row and column of an odd-sized map; use padding='same'.")
+    relus = _relu_count(got)
+    if relus != 4:
+        problems.append(f"it applies ReLU {relus} times; expected 4: after each of the three "
+                        "poolings and in fc1 (the logits, fc2, have no activation).")
+    units = [int(layer.units) for layer in _by_kind(got, "Dense")]
+    if units != [reference.ORIGINAL_DENSE_UNITS, classes]:
+        problems.append(f"its dense layers have {units} units; expected "
+                        f"[128, {classes}]: fc1 of 128 neurons, then one output per class.")
+    output_shape = tuple(got.outputs[0].shape)
+    if output_shape[1:] != (classes,):
+        problems.append(f"its output shape is {output_shape}; expected (None, {classes}), one "
+                        "probability per class: use num_classes.")
+    if not _by_kind(got, "Flatten"):
+        problems.append("it has no Flatten layer between the last block and fc1.")
+    names = [layer.name for layer in got.layers]
+    missing = [name for name in KERAS_LAYER_NAMES if name not in names]
+    if missing:
+        problems.append(f"it has no layer named {', '.join(missing)}: give each layer its name "
+                        "(name=\"conv1\", ...), so the module's weights can be copied in.")
+    if problems:
+        return problems
+    expected_count = sum(row.parameters for row in reference.original_layer_table(size, classes))
+    if got.count_params() != expected_count:
+        return [f"it has {got.count_params():,} parameters; expected {expected_count:,}."]
+    problems = _initial_weight_problems(got)
+    if problems:
+        return problems
+    net = reference.OriginalNetworkFromPrimitives(size, classes, seed=seed)
+    images = np.random.default_rng(seed).random((2, size, size, 3), dtype=np.float32)
+    try:
+        reference.copy_weights(net, got)
+        probabilities = np.asarray(got(images, training=False), dtype=float)
+    except Exception as error:  # a learner's model may fail in any way
+        return [f"copying the module's weights in and calling it raised "
+                f"{type(error).__name__}: {error}"]
+    logits = _reference_logits(net, images)
+    expected = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    if not np.allclose(probabilities, expected, atol=ATOL):
+        worst = float(np.abs(probabilities - expected).max())
+        return [f"with the module's weights copied in, its outputs differ from "
+                f"net.predict_proba by up to {worst:.3g}: each block is conv → pool → ReLU, "
+                "and the model ends with the softmax layer."]
+    return []
+
+
+def keras_network(answer: Callable[[int, int, int], Any]) -> None:
+    """Exercise 7.5: ``answer(image_size, num_classes, seed)`` must return the tutorial's network
+    as a Keras model: conv1, pool1, relu, conv2, pool2, relu, conv3, pool3, relu, flatten, fc1
+    (128, ReLU), fc2 (num_classes), softmax; 3x3 convolutions of 32, 32, 64 filters with
+    padding 'same', 2x2 max pooling with stride 2 and padding 'same', the tutorial's
+    initialisers (TruncatedNormal(stddev=0.05), biases Constant(0.05)).
+
+    On KERAS_CASES it compares the layers (filters, kernels, padding, pooling, ReLUs, dense
+    units, output shape, names), the parameter count, the starting weights (spread and range of
+    every kernel, every bias), and, with an :class:`OriginalNetworkFromPrimitives`' weights
+    copied in, the outputs.
+    """
+    problems = []
+    for size, classes, seed in KERAS_CASES:
+        got, error = call_safely(answer, size, classes, seed)
+        if error:
+            problems.append(error)
+            break
+        found = _keras_network_problems(got, size, classes, seed)
+        if found:
+            problems.append(f"for image_size={size}, num_classes={classes}: " + found[0])
+            problems += found[1:]
+            break
+    report(
+        "Exercise 7.5",
+        listed(problems),
+        success=f"The layers, the shapes, the {sum(expected_parameters(128, 2)):,} parameters at "
+                "128 px, the starting weights and, with the module's weights copied in, the "
+                "outputs all match.",
+        hint="keras.Sequential([keras.Input(...), then for each block a Conv2D, a "
+             "MaxPooling2D and a ReLU layer, then Flatten, Dense(128, activation='relu'), "
+             "Dense(num_classes) and Softmax]), each layer with its name.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 7.6: a small network from a ModelConfig
+# --------------------------------------------------------------------------------------------
+
+#: The network of Exercise 7.6: the tutorial's recipe for 3 classes on 64x64 photos, with
 #: blocks of 16, 32 and 64 filters and one hidden dense layer of 64.
 SMALL_CONFIG = dataclasses.replace(reference.ORIGINAL, image_size=64, num_classes=3,
                                    filters=(16, 32, 64), dense_units=(64,))
@@ -499,7 +771,7 @@ def _by_kind(keras_model: Any, kind: str) -> list[Any]:
 
 
 def small_model(answer: Callable[[], Any]) -> None:
-    """Exercise 7.4: ``answer()`` must return the Keras model that ``build_model`` makes from
+    """Exercise 7.6: ``answer()`` must return the Keras model that ``build_model`` makes from
     SMALL_CONFIG: 3 classes, 64x64x3 inputs, blocks of 16, 32 and 64 filters (3x3, conv → pool →
     ReLU), flatten, a dense layer of 64 with ReLU, the output layer of 3 and a softmax; no batch
     norm, dropout or augmentation.
@@ -511,7 +783,7 @@ def small_model(answer: Callable[[], Any]) -> None:
     import keras
 
     expected = reference.build_model(SMALL_CONFIG, seed=0)
-    name = "Exercise 7.4"
+    name = "Exercise 7.6"
     got, error = call_safely(answer)
     if error:
         report(name, [error])
