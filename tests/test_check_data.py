@@ -555,3 +555,58 @@ def test_format_stub_is_not_written_yet():
 def test_expected_format_follows_the_course_sniffer():
     assert check.expected_format(b"\xff\xd8\xff\xe0") == "JPEG"
     assert check.expected_format(b"GIF89a....") is None
+
+
+# ---- Exercise A2.3: skip, but say so -----------------------------------------------------------
+
+
+def usable_right(paths):
+    usable, skipped = [], []
+    for path in paths:
+        try:
+            images.read_rgb(path)
+        except images.UnreadableImageError as error:
+            skipped.append(str(error))
+        else:
+            usable.append(path)
+    return usable, skipped
+
+
+def test_usable_accepts_the_right_answer(capsys):
+    check.read_usable(usable_right)
+    assert "Exercise A2.3: correct" in capsys.readouterr().out
+
+
+def test_usable_catches_dropping_odd_formats():
+    def only_plain_jpegs(paths):
+        usable, skipped = usable_right(paths)
+        return [p for p in usable if p.name.startswith("cat")], skipped
+
+    with pytest.raises(ExerciseError, match="you left out grayscale.jpg"):
+        check.read_usable(only_plain_jpegs)
+
+
+def test_usable_catches_trusting_cv2_imread():
+    import cv2
+
+    def imread(paths):
+        kept = [p for p in paths if cv2.imread(str(p)) is not None]
+        return kept, [f"{p}: unreadable" for p in paths if p not in kept]
+
+    with pytest.raises(ExerciseError, match="cut_short.jpg.*checks that the file is complete"):
+        check.read_usable(imread)
+
+
+def test_usable_catches_silent_skipping():
+    with pytest.raises(ExerciseError, match="one per skipped file"):
+        check.read_usable(lambda paths: (usable_right(paths)[0], []))
+
+
+def test_usable_catches_messages_without_the_file_name():
+    with pytest.raises(ExerciseError, match="no message names"):
+        check.read_usable(lambda paths: (usable_right(paths)[0], ["unusable"] * 3))
+
+
+def test_usable_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.read_usable(stub)

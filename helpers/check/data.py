@@ -544,7 +544,7 @@ def read_photo(answer: Callable[[str | Path, int], np.ndarray], paths: Sequence[
                 break
     report("Exercise 6.1", problems,
            success="read, BGR → RGB, resized (INTER_AREA when shrinking) and scaled to [0, 1] "
-                   "float32, the same numbers as images.preprocess(images.read_rgb(path), size).",
+                   "float32: the same numbers as the course's read_rgb followed by preprocess.",
            hint="four steps, in this order: decode the file with OpenCV, turn BGR into RGB, "
                 "resize to size × size (the interpolation depends on whether the photo shrinks), "
                 "then convert to float32 and divide by 255.")
@@ -702,3 +702,93 @@ def image_format(answer: Callable[[bytes], str | None]) -> None:
            success="a JPEG starts with FF D8 FF, a PNG with its 8-byte signature, whatever the file's name.",
            hint="compare the start of the bytes with each signature (bytes.startswith works); "
                 "anything else is None.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise A2.3: skip, but say so
+# --------------------------------------------------------------------------------------------
+
+
+def _mixed_files(folder: Path) -> list[Path]:
+    """Real good, odd and broken image files in ``folder``, sorted by name."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bgr = np.random.default_rng(3).integers(0, 256, size=(120, 160, 3), dtype=np.uint8)
+    jpeg = cv2.imencode(".jpg", bgr)[1].tobytes()
+    files = {
+        "cat.0.jpg": jpeg,
+        "cat.1.jpg": cv2.imencode(".jpg", bgr[::-1])[1].tobytes(),
+        "really_a_png.jpg": cv2.imencode(".png", bgr)[1].tobytes(),
+        "grayscale.jpg": cv2.imencode(".jpg", bgr[..., 0])[1].tobytes(),
+        "cut_short.jpg": jpeg[: len(jpeg) * 3 // 4],  # enough left for cv2.imread to decode
+        "empty.jpg": b"",
+        "notes.jpg": b"remember to buy cat food\n",
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return sorted(folder / name for name in files)
+
+
+def expected_usable(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """``(usable, unusable)``: the paths ``images.read_rgb`` decodes, and the others."""
+    from helpers import images
+
+    usable, unusable = [], []
+    for path in paths:
+        try:
+            images.read_rgb(path)
+        except images.UnreadableImageError:
+            unusable.append(path)
+        else:
+            usable.append(path)
+    return usable, unusable
+
+
+def read_usable(answer: Callable[[list[Path]], tuple[list, list[str]]]) -> None:
+    """Exercise A2.3: ``answer(paths)`` returns ``(usable paths, one message per skipped file)``.
+
+    The checker's files: two JPEGs, a PNG named ``.jpg`` and a grayscale JPEG (usable), half a
+    JPEG, an empty file and text named ``.jpg`` (not usable). Each message must name its file.
+    """
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _mixed_files(Path(tmp) / "cats")
+        usable, unusable = expected_usable(paths)
+        got, problem = call_safely(answer, list(paths))
+        if problem:
+            problems.append(problem)
+        elif got is None:
+            problems.append("read_usable returned None: did you forget `return`?")
+        elif not isinstance(got, (tuple, list)) or len(got) != 2:
+            problems.append(f"read_usable returned a {type(got).__name__}; return two lists: "
+                            "(usable paths, messages of the skipped files).")
+        else:
+            kept, messages = got
+            kept_names = [Path(p).name for p in kept]
+            for path in usable:
+                if path.name not in kept_names:
+                    problems.append(f"you left out {path.name}, which images.read_rgb decodes: an odd "
+                                    "format is not a broken file, and the loader must lose nothing usable.")
+            for path in unusable:
+                if path.name in kept_names:
+                    why = (" cv2.imread decodes half a JPEG without raising; images.read_rgb "
+                           "checks that the file is complete." if "cut" in path.name else "")
+                    problems.append(f"you kept {path.name}, which cannot be used.{why}")
+            if kept_names != [p.name for p in usable] and not problems:
+                problems.append(f"you returned {kept_names}; keep the usable paths in the order given.")
+            texts = [str(m) for m in messages] if isinstance(messages, (list, tuple)) else []
+            if not isinstance(messages, (list, tuple)):
+                problems.append(f"the messages are a {type(messages).__name__}; return a list of strings.")
+            elif len(texts) != len(unusable):
+                problems.append(f"you returned {len(texts)} message(s) for {len(unusable)} skipped "
+                                "files; give one per skipped file, so that nothing is lost silently.")
+            else:
+                for path in unusable:
+                    if not any(path.name in text for text in texts):
+                        problems.append(f"no message names {path.name}: each message must say which "
+                                        "file was skipped (str() of read_rgb's error does).")
+    report("Exercise A2.3", listed(problems),
+           success="every usable file kept, odd formats included, and every skipped file named once.",
+           hint="try to read each file with images.read_rgb; the error it raises for an unusable "
+                "file is images.UnreadableImageError, and its text names the file and the reason.")

@@ -261,6 +261,11 @@ HINTS: dict[str, tuple[str, ...]] = {
              "part.",
              "data.startswith(b'\\xff\\xd8\\xff') means JPEG, data.startswith(b'\\x89PNG\\r\\n\\x1a\\n') "
              "means PNG; return None for everything else, the empty file included."),
+    "A2.3": ("Let the course's reader decide what is usable, and turn its complaint about a file "
+             "into a message instead of a crash.",
+             "For each path: call images.read_rgb inside try; on images.UnreadableImageError "
+             "append str(error) to the messages, else (the try's else branch) append the path "
+             "to the usable list. Return both lists."),
 }
 
 
