@@ -17,7 +17,7 @@ def stub(*args, **kwargs):
     raise NotImplementedError
 
 
-# ---- Exercise 6.1: the image files of a class folder ---------------------------------------
+# ---- Exercise A2.1: the image files of a class folder ---------------------------------------
 
 
 def list_right(folder):
@@ -27,7 +27,7 @@ def list_right(folder):
 
 def test_listing_accepts_the_right_answer(capsys):
     check.list_image_files(list_right)
-    assert "Exercise 6.1: correct" in capsys.readouterr().out
+    assert "Exercise A2.1: correct" in capsys.readouterr().out
 
 
 def test_listing_accepts_the_course_helper(capsys):
@@ -120,7 +120,7 @@ def test_listing_stub_is_not_written_yet():
     assert "Hint" not in str(error.value)
 
 
-# ---- Exercise 6.2: one-hot labels ----------------------------------------------------------
+# ---- Exercise 6.3: one-hot labels ----------------------------------------------------------
 
 
 def one_hot_right(labels, num_classes):
@@ -129,7 +129,7 @@ def one_hot_right(labels, num_classes):
 
 def test_one_hot_accepts_the_right_answer(capsys):
     check.one_hot(one_hot_right)
-    assert "Exercise 6.2: correct" in capsys.readouterr().out
+    assert "Exercise 6.3: correct" in capsys.readouterr().out
 
 
 def test_one_hot_accepts_a_loop(capsys):
@@ -191,12 +191,12 @@ def test_one_hot_stub_is_not_written_yet():
         check.one_hot(stub)
 
 
-# ---- Exercise 6.3: the memory of a float32 dataset -----------------------------------------
+# ---- Exercise 6.4: the memory of a float32 dataset -----------------------------------------
 
 
 def test_memory_accepts_the_right_answer(capsys):
     check.dataset_bytes(lambda n, size, channels=3: n * size * size * channels * 4)
-    assert "Exercise 6.3: correct" in capsys.readouterr().out
+    assert "Exercise 6.4: correct" in capsys.readouterr().out
 
 
 def test_memory_accepts_numpy_nbytes(capsys):
@@ -234,7 +234,7 @@ def test_memory_stub_is_not_written_yet():
         check.dataset_bytes(stub)
 
 
-# ---- Exercise 6.4: a stratified split ------------------------------------------------------
+# ---- Exercise 6.5: a stratified split ------------------------------------------------------
 
 
 def split_right(labels, validation_fraction=0.2, seed=0):
@@ -250,7 +250,7 @@ def split_right(labels, validation_fraction=0.2, seed=0):
 
 def test_split_accepts_the_right_answer(capsys):
     check.stratified_split(split_right)
-    assert "Exercise 6.4: correct" in capsys.readouterr().out
+    assert "Exercise 6.5: correct" in capsys.readouterr().out
 
 
 def test_split_accepts_the_course_helper(capsys):
@@ -367,3 +367,246 @@ def test_expected_counts_round_each_class():
 def test_float32_bytes_of_the_tutorial_image():
     assert check.float32_bytes(1, 128, 3) == 196_608
     assert check.float32_bytes(25_000, 128, 3) == 4_915_200_000
+
+
+# ---- Exercise 6.1: the photo reader ----------------------------------------------------------
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """Three real JPEGs, landscape, portrait and small, with a different colour in each channel."""
+    import cv2
+
+    paths = []
+    for name, (height, width) in [("wide.jpg", (150, 260)), ("tall.jpg", (240, 130)), ("tiny.jpg", (50, 70))]:
+        rows, cols = np.mgrid[:height, :width]
+        bgr = np.stack([rows % 256, (cols * 3) % 256, (rows + cols) % 200], axis=-1).astype(np.uint8)
+        path = tmp_path / name
+        cv2.imwrite(str(path), bgr)
+        paths.append(path)
+    return paths
+
+
+def read_right(path, size):
+    import cv2
+
+    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    shrinking = min(rgb.shape[:2]) >= size
+    flag = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(rgb, (size, size), interpolation=flag).astype(np.float32) / 255
+
+
+def test_reader_accepts_the_right_answer(photos, capsys):
+    check.read_photo(read_right, photos)
+    assert "Exercise 6.1: correct" in capsys.readouterr().out
+
+
+def test_reader_accepts_the_course_helpers(photos, capsys):
+    check.read_photo(lambda path, size: images.preprocess(images.read_rgb(path), size), photos)
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, named", [
+    (lambda p, s: read_right(p, s)[..., ::-1], "BGR order"),
+    (lambda p, s: read_right(p, s) * 255, "divide by 255"),
+    (lambda p, s: (read_right(p, s) * 255).astype(np.uint8).astype(np.float32), "divide by 255"),
+    (lambda p, s: read_right(p, s).astype(np.float64), "dtype is float64"),
+    (lambda p, s: read_right(p, s)[: s // 2], "shape"),
+    (lambda p, s: None, "forget `return`"),
+])
+def test_reader_names_the_mistake(photos, wrong, named):
+    with pytest.raises(ExerciseError, match=named):
+        check.read_photo(wrong, photos)
+
+
+def test_reader_catches_linear_interpolation_when_shrinking(photos):
+    import cv2
+
+    def linear(path, size):
+        rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+        return cv2.resize(rgb, (size, size), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+
+    with pytest.raises(ExerciseError, match="INTER_LINEAR; for this .* use INTER_AREA"):
+        check.read_photo(linear, photos)
+
+
+def test_reader_catches_area_interpolation_when_growing(photos):
+    import cv2
+
+    def area(path, size):
+        rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+        return cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+
+    with pytest.raises(ExerciseError, match="INTER_AREA; for this .* use INTER_LINEAR"):
+        check.read_photo(area, photos[2:])
+
+
+def test_reader_stub_is_not_written_yet(photos):
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.read_photo(stub, photos)
+
+
+# ---- Exercise 6.2: a tf.data pipeline --------------------------------------------------------
+
+
+@pytest.fixture
+def twelve(tmp_path):
+    """A FileList of 12 real JPEGs, 6 per class, each with its own colours."""
+    import cv2
+
+    for c, name in enumerate(["cats", "dogs"]):
+        (tmp_path / name).mkdir()
+        for i in range(6):
+            pixels = np.random.default_rng(10 * c + i).integers(0, 256, (40 + 7 * i, 50, 3), dtype=np.uint8)
+            cv2.imwrite(str(tmp_path / name / f"{name[:-1]}.{i}.jpg"), pixels)
+    return data.list_files(tmp_path)
+
+
+def pipeline(paths, labels, num_classes, image_size=128, batch_size=32, seed=0, *,
+             shuffle=True, batch=True, prefetch=True, swap=False, one_hot=True):
+    import tensorflow as tf
+
+    def load(path, label):
+        image = tf.numpy_function(lambda p: read_right(p.decode(), image_size), [path], tf.float32)
+        image = tf.ensure_shape(image, (image_size, image_size, 3))
+        if swap:
+            image = image[..., ::-1]
+        return image, (tf.one_hot(label, num_classes) if one_hot else tf.cast(label, tf.float32))
+
+    dataset = tf.data.Dataset.from_tensor_slices((list(paths), list(labels)))
+    if shuffle:
+        dataset = dataset.shuffle(len(paths), seed=seed)
+    dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    if batch:
+        dataset = dataset.batch(batch_size)
+    return dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset
+
+
+def test_pipeline_accepts_the_right_answer(twelve, capsys):
+    check.make_pipeline(pipeline, twelve)
+    assert "Exercise 6.2: correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("options, named", [
+    (dict(shuffle=False), "order of the file list"),
+    (dict(batch=False), "not batches"),
+    (dict(prefetch=False), "prefetch"),
+    (dict(swap=True), "matches none of the photos"),
+    (dict(one_hot=False), "one-hot"),
+])
+def test_pipeline_names_the_missing_stage(twelve, options, named):
+    with pytest.raises(ExerciseError, match=named):
+        check.make_pipeline(lambda *a, **k: pipeline(*a, **k, **options), twelve)
+
+
+def test_pipeline_catches_labels_shuffled_apart_from_their_photos(twelve):
+    def apart(paths, labels, num_classes, image_size=128, batch_size=32, seed=0):
+        return pipeline(paths, list(reversed(labels)), num_classes, image_size, batch_size, seed)
+
+    with pytest.raises(ExerciseError, match="labels do not go with their photos"):
+        check.make_pipeline(apart, twelve)
+
+
+def test_pipeline_catches_a_list_instead_of_a_dataset(twelve):
+    with pytest.raises(ExerciseError, match="return the tf.data.Dataset"):
+        check.make_pipeline(lambda *a, **k: list(pipeline(*a, **k)), twelve)
+
+
+def test_pipeline_stub_is_not_written_yet(twelve):
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.make_pipeline(stub, twelve)
+
+
+# ---- Exercise A2.2: what the first bytes say -------------------------------------------------
+
+
+def format_right(data):
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    return "PNG" if data.startswith(b"\x89PNG\r\n\x1a\n") else None
+
+
+def test_format_accepts_the_right_answer(capsys):
+    check.image_format(format_right)
+    assert "Exercise A2.2: correct" in capsys.readouterr().out
+
+
+def test_format_catches_an_answer_that_checks_completeness():
+    with pytest.raises(ExerciseError, match="even when the file is cut short"):
+        check.image_format(lambda data: format_right(data) if data.endswith(b"\xff\xd9") or
+                           format_right(data) == "PNG" else None)
+
+
+def test_format_catches_a_signature_too_short():
+    with pytest.raises(ExerciseError, match="FF D8 alone you returned 'JPEG'"):
+        check.image_format(lambda data: "JPEG" if data.startswith(b"\xff\xd8") else format_right(data))
+
+
+def test_format_catches_looking_anywhere_in_the_file():
+    with pytest.raises(ExerciseError, match="expected None"):
+        check.image_format(lambda data: "PNG" if b"PNG" in data[:4] else format_right(data) or "JPEG")
+
+
+def test_format_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.image_format(stub)
+
+
+def test_expected_format_follows_the_course_sniffer():
+    assert check.expected_format(b"\xff\xd8\xff\xe0") == "JPEG"
+    assert check.expected_format(b"GIF89a....") is None
+
+
+# ---- Exercise A2.3: skip, but say so -----------------------------------------------------------
+
+
+def usable_right(paths):
+    usable, skipped = [], []
+    for path in paths:
+        try:
+            images.read_rgb(path)
+        except images.UnreadableImageError as error:
+            skipped.append(str(error))
+        else:
+            usable.append(path)
+    return usable, skipped
+
+
+def test_usable_accepts_the_right_answer(capsys):
+    check.read_usable(usable_right)
+    assert "Exercise A2.3: correct" in capsys.readouterr().out
+
+
+def test_usable_catches_dropping_odd_formats():
+    def only_plain_jpegs(paths):
+        usable, skipped = usable_right(paths)
+        return [p for p in usable if p.name.startswith("cat")], skipped
+
+    with pytest.raises(ExerciseError, match="you left out grayscale.jpg"):
+        check.read_usable(only_plain_jpegs)
+
+
+def test_usable_catches_trusting_cv2_imread():
+    import cv2
+
+    def imread(paths):
+        kept = [p for p in paths if cv2.imread(str(p)) is not None]
+        return kept, [f"{p}: unreadable" for p in paths if p not in kept]
+
+    with pytest.raises(ExerciseError, match="cut_short.jpg.*checks that the file is complete"):
+        check.read_usable(imread)
+
+
+def test_usable_catches_silent_skipping():
+    with pytest.raises(ExerciseError, match="one per skipped file"):
+        check.read_usable(lambda paths: (usable_right(paths)[0], []))
+
+
+def test_usable_catches_messages_without_the_file_name():
+    with pytest.raises(ExerciseError, match="no message names"):
+        check.read_usable(lambda paths: (usable_right(paths)[0], ["unusable"] * 3))
+
+
+def test_usable_stub_is_not_written_yet():
+    with pytest.raises(ExerciseError, match=NOT_WRITTEN):
+        check.read_usable(stub)

@@ -1,8 +1,12 @@
-"""Checkers for notebook 06, "Reading the data": listing a class folder, one-hot labels, the
-memory of a float32 dataset, and a stratified train/validation split.
+"""Checkers for notebook 06, "Reading the data" (the photo reader, the tf.data pipeline, one-hot
+labels, the memory of a float32 dataset, a stratified train/validation split), and for appendix
+A2, "Broken and odd image files" (listing a class folder).
 
-The checkers build what they need on the fly (a temporary class folder with junk in it, label
-lists), so they need no course data, and compare with the rules of :mod:`helpers.data`:
+The reader and the pipeline are compared with the course's own functions on real photos the
+notebook passes in: ``images.preprocess(images.read_rgb(path), size)`` and
+``data.make_dataset``. The other checkers build what they need on the fly (a temporary class
+folder with junk in it, label lists), so they need no course data, and compare with the rules
+of :mod:`helpers.data`:
 
 - an image file sits directly in its class folder, is not hidden (``.DS_Store``, ``._x.jpg``)
   and has an image extension in any case (``.JPG``);
@@ -24,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from helpers.check import call_safely, compare_arrays, report
+from helpers.check import call_safely, compare_arrays, listed, report
 
 # --------------------------------------------------------------------------------------------
-# Exercise 6.1: the image files of a class folder
+# Exercise A2.1: the image files of a class folder
 # --------------------------------------------------------------------------------------------
 
 #: The image files of the checker's class folder, and why a learner might drop each.
@@ -122,7 +126,7 @@ def _listing_problems(got: Any, folder: Path, expected: list[str]) -> list[str]:
 
 
 def list_image_files(answer: Callable[[Path], Sequence[Path]]) -> None:
-    """Exercise 6.1: ``answer(folder)`` returns the image files directly in ``folder``, sorted.
+    """Exercise A2.1: ``answer(folder)`` returns the image files directly in ``folder``, sorted.
 
     The checker's folder holds five images (``.jpg``, ``.JPG``, ``.jpeg``, ``.png``, ``.Jpg``)
     and junk: ``.DS_Store``, ``._cat.0.jpg``, ``Thumbs.db``, ``notes.txt`` and a sub-folder
@@ -146,7 +150,7 @@ def list_image_files(answer: Callable[[Path], Sequence[Path]]) -> None:
             elif got is None or len(got) != 0:
                 problems.append(f"for a folder holding only .DS_Store you returned {got!r}; "
                                 "expected an empty list.")
-    report("Exercise 6.1", problems,
+    report("Exercise A2.1", problems,
            success="hidden files, OS junk, other extensions and sub-folders are left out; "
                    ".JPG counts.",
            hint="look at each entry of the folder once: is it a file, is it hidden (its name "
@@ -155,10 +159,10 @@ def list_image_files(answer: Callable[[Path], Sequence[Path]]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 6.2: one-hot labels
+# Exercise 6.3: one-hot labels
 # --------------------------------------------------------------------------------------------
 
-#: (labels, num_classes) for exercise 6.2: the tutorial's two classes, three classes in any
+#: (labels, num_classes) for exercise 6.3: the tutorial's two classes, three classes in any
 #: order, classes absent from the labels, numpy input, and a single class.
 ONE_HOT_CASES: list[tuple[Any, int]] = [
     ([0, 1, 1], 2),
@@ -195,7 +199,7 @@ def _one_hot_mistake(got: np.ndarray, labels: np.ndarray, num_classes: int) -> s
 
 
 def one_hot(answer: Callable[[Sequence[int], int], np.ndarray]) -> None:
-    """Exercise 6.2: ``answer(labels, num_classes)`` returns float32 ``(n, num_classes)`` one-hot."""
+    """Exercise 6.3: ``answer(labels, num_classes)`` returns float32 ``(n, num_classes)`` one-hot."""
     problems: list[str] = []
     for labels, num_classes in ONE_HOT_CASES:
         given = labels.copy() if isinstance(labels, (list, np.ndarray)) else labels
@@ -231,7 +235,7 @@ def one_hot(answer: Callable[[Sequence[int], int], np.ndarray]) -> None:
         if isinstance(labels, np.ndarray) and not np.array_equal(given, labels):
             problems.append(f"{case} your function changed the labels it was given.")
             break
-    report("Exercise 6.2", problems,
+    report("Exercise 6.3", problems,
            success="label k becomes a row of zeros with a 1 in column k, as float32.",
            hint="start from a float32 array of zeros of shape (len(labels), num_classes) and put "
                 "a 1 in each row, in the column its label names; np.eye(num_classes) holds every "
@@ -239,10 +243,10 @@ def one_hot(answer: Callable[[Sequence[int], int], np.ndarray]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 6.3: the memory of a float32 dataset
+# Exercise 6.4: the memory of a float32 dataset
 # --------------------------------------------------------------------------------------------
 
-#: (n_images, image_size, channels) for exercise 6.3.
+#: (n_images, image_size, channels) for exercise 6.4.
 MEMORY_CASES: list[tuple[int, int, int]] = [
     (1, 128, 3),
     (1000, 128, 3),
@@ -281,7 +285,7 @@ def _memory_mistake(got: float, n: int, size: int, channels: int) -> str:
 
 
 def dataset_bytes(answer: Callable[[int, int, int], int]) -> None:
-    """Exercise 6.3: ``answer(n_images, image_size, channels)`` returns bytes as float32."""
+    """Exercise 6.4: ``answer(n_images, image_size, channels)`` returns bytes as float32."""
     problems: list[str] = []
     for n, size, channels in MEMORY_CASES:
         got, problem = call_safely(answer, n, size, channels)
@@ -302,19 +306,19 @@ def dataset_bytes(answer: Callable[[int, int, int], int]) -> None:
             problems.append(f"{case} you returned {shown}; expected {expected:,}."
                             + (f" It looks like {mistake}" if mistake else ""))
             break
-    report("Exercise 6.3", problems,
+    report("Exercise 6.4", problems,
            success="n × size² × channels × 4 bytes: 128×128 RGB float32 is 196,608 bytes per image.",
            hint="count the numbers in the array (one per image, row, column and channel), then "
                 "multiply by the bytes each float32 takes.")
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 6.4: a stratified split by hand
+# Exercise 6.5: a stratified split by hand
 # --------------------------------------------------------------------------------------------
 
 
 def _split_cases() -> list[tuple[np.ndarray, float]]:
-    """(labels, validation fraction) for exercise 6.4; no class size makes n·fraction end in .5."""
+    """(labels, validation fraction) for exercise 6.5; no class size makes n·fraction end in .5."""
     rng = np.random.default_rng(6)
     three = rng.permutation(np.repeat([0, 1, 2], [10, 30, 5]))  # unbalanced, mixed order
     return [
@@ -412,7 +416,7 @@ def _split_problems(train: np.ndarray, val: np.ndarray, labels: np.ndarray, frac
 
 
 def stratified_split(answer: Callable[[np.ndarray, float, int], tuple]) -> None:
-    """Exercise 6.4: ``answer(labels, validation_fraction, seed)`` returns ``(train_idx, val_idx)``.
+    """Exercise 6.5: ``answer(labels, validation_fraction, seed)`` returns ``(train_idx, val_idx)``.
 
     Checked: no index in both sets, none missing, ``round(n_c · fraction)`` of each class ``c``
     in validation, the same split for the same seed, and different splits for different seeds.
@@ -444,8 +448,347 @@ def stratified_split(answer: Callable[[np.ndarray, float, int], tuple]) -> None:
             problems.append(f"{case}: seeds 0, 1, 2 and 3 all gave the same validation set: the "
                             "choice must be random, drawn from a generator seeded with `seed`.")
             break
-    report("Exercise 6.4", problems,
+    report("Exercise 6.5", problems,
            success="each class gives round(n × fraction) of its images to validation, the same "
                    "ones for the same seed.",
            hint="for each class, find the positions of its labels, shuffle them with a generator "
                 "seeded with `seed`, and send the first round(n × fraction) to validation.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 6.1: the photo reader
+# --------------------------------------------------------------------------------------------
+
+#: The sizes exercise 6.1 asks for: the tutorial's 128, the course's 96, and a small 32.
+READ_SIZES: tuple[int, ...] = (128, 96, 32)
+
+
+def reference_photo(path: str | Path, size: int) -> np.ndarray:
+    """The course's reading of one photo: ``images.preprocess(images.read_rgb(path), size)``."""
+    from helpers import images
+
+    return images.preprocess(images.read_rgb(path), size)
+
+
+def _small_photo(folder: Path) -> Path:
+    """A real 40×60 JPEG (smaller than every size asked for, so the reader must enlarge it)."""
+    import cv2
+
+    rows, cols = np.mgrid[:40, :60]
+    pixels = np.stack([rows * 6, cols * 4, 255 - rows * 3], axis=-1).astype(np.uint8)
+    path = folder / "small.jpg"
+    cv2.imwrite(str(path), pixels)
+    return path
+
+
+def _photo_mistake(got: np.ndarray, path: Path, size: int) -> str:
+    """Name the usual mistake behind a wrong reading of ``path``, or "" if none matches."""
+    import cv2
+
+    from helpers import images
+
+    rgb = images.read_rgb(path)
+    expected = reference_photo(path, size)
+    if got.shape == expected.shape and np.allclose(got, expected[..., ::-1], atol=1e-6):
+        return ("the red and blue channels are swapped: OpenCV decodes in BGR order; convert with "
+                "cv2.cvtColor(..., cv2.COLOR_BGR2RGB) right after reading.")
+    if got.shape == expected.shape and np.allclose(got, expected * 255, atol=1e-3):
+        return "the pixels run from 0 to 255; divide by 255 so that they lie in [0, 1]."
+    if got.shape == expected.shape and np.allclose(got, expected[..., ::-1] * 255, atol=1e-3):
+        return "the channels are in BGR order and the pixels are not divided by 255."
+    for flag, name in ((cv2.INTER_LINEAR, "INTER_LINEAR"), (cv2.INTER_AREA, "INTER_AREA"),
+                       (cv2.INTER_NEAREST, "INTER_NEAREST"), (cv2.INTER_CUBIC, "INTER_CUBIC")):
+        shrinking = min(rgb.shape[:2]) >= size
+        if name == ("INTER_AREA" if shrinking else "INTER_LINEAR"):
+            continue  # the right interpolation: the difference lies elsewhere
+        other = cv2.resize(rgb, (size, size), interpolation=flag).astype(np.float32) / 255
+        if got.shape == other.shape and np.allclose(got, other, atol=1e-6):
+            wanted = "INTER_AREA (the photo shrinks)" if shrinking else "INTER_LINEAR (the photo grows)"
+            return f"you resized with {name}; for this {rgb.shape[0]}×{rgb.shape[1]} photo use {wanted}."
+    return ""
+
+
+def read_photo(answer: Callable[[str | Path, int], np.ndarray], paths: Sequence[str | Path]) -> None:
+    """Exercise 6.1: ``answer(path, size)`` reads a photo as the network sees it.
+
+    Compared with :func:`reference_photo` on ``paths`` (real photos) and on a small JPEG the
+    checker writes itself, at each size of :data:`READ_SIZES`: shape ``(size, size, 3)``,
+    dtype float32, values in [0, 1], RGB order, ``INTER_AREA`` when shrinking.
+    """
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [Path(p) for p in paths] + [_small_photo(Path(tmp))]
+        for path in cases:
+            for size in READ_SIZES:
+                case = f"for {path.name} at size={size}"
+                got, problem = call_safely(answer, str(path), size)
+                if problem:
+                    problems.append(problem)
+                    break
+                if got is None:
+                    problems.append(f"{case} your function returned None: did you forget `return`?")
+                    break
+                if not isinstance(got, np.ndarray):
+                    problems.append(f"{case} you returned a {type(got).__name__}; return a numpy array.")
+                    break
+                mismatch = compare_arrays("your image", got, reference_photo(path, size))
+                if mismatch:
+                    mistake = _photo_mistake(got.astype(np.float32), path, size) if got.dtype != object else ""
+                    problems.append(f"{case}: {mistake or mismatch}")
+                    break
+                if got.dtype != np.float32:
+                    problems.append(f"{case} the values are right but the dtype is {got.dtype}; make "
+                                    "it float32, the type the network computes in.")
+                    break
+            if problems:
+                break
+    report("Exercise 6.1", problems,
+           success="read, BGR → RGB, resized (INTER_AREA when shrinking) and scaled to [0, 1] "
+                   "float32: the same numbers as the course's read_rgb followed by preprocess.",
+           hint="four steps, in this order: decode the file with OpenCV, turn BGR into RGB, "
+                "resize to size × size (the interpolation depends on whether the photo shrinks), "
+                "then convert to float32 and divide by 255.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 6.2: a tf.data pipeline
+# --------------------------------------------------------------------------------------------
+
+#: The settings exercise 6.2 calls the learner's pipeline with.
+PIPELINE_SIZE, PIPELINE_BATCH = 32, 5
+
+
+def _pipeline_batches(dataset: Any) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """Every ``(images, labels)`` batch of ``dataset`` as numpy arrays, or ([], why not)."""
+    import tensorflow as tf
+
+    if not isinstance(dataset, tf.data.Dataset):
+        return [], (f"make_pipeline returned a {type(dataset).__name__}; return the "
+                    "tf.data.Dataset you built.")
+    batches = []
+    try:
+        for element in dataset:
+            if not isinstance(element, (tuple, list)) or len(element) != 2:
+                return [], ("each element of your dataset must be a pair (images, labels); "
+                            "map each (path, label) to (image, one-hot label).")
+            batches.append((np.asarray(element[0]), np.asarray(element[1])))
+    except Exception as error:  # the learner's map function may raise anything
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return [], f"iterating over your dataset raised {type(error).__name__}: {first}"
+    return batches, ""
+
+
+def _pipeline_problems(dataset: Any, files: Any, num_classes: int) -> list[str]:
+    """What is wrong with ``dataset`` as the shuffled, batched, prefetched pipeline of ``files``."""
+    from helpers import data
+
+    batches, problem = _pipeline_batches(dataset)
+    if problem:
+        return [problem]
+    n = len(files)
+    sizes = [len(images_) for images_, _ in batches]
+    expected_sizes = [PIPELINE_BATCH] * (n // PIPELINE_BATCH) + ([n % PIPELINE_BATCH] if n % PIPELINE_BATCH else [])
+    if batches and batches[0][0].ndim == 3:
+        return [f"your dataset gives single images of shape {batches[0][0].shape}, not batches: "
+                f"add .batch(batch_size) after the map."]
+    if sizes != expected_sizes:
+        return [f"for {n} photos and batch_size={PIPELINE_BATCH} your batches hold {sizes} photos; "
+                f"expected {expected_sizes} (every photo once, the last batch smaller)."]
+    images_ = np.concatenate([b[0] for b in batches])
+    labels_ = np.concatenate([b[1] for b in batches])
+    if images_.shape[1:] != (PIPELINE_SIZE, PIPELINE_SIZE, 3):
+        return [f"your images have shape {images_.shape[1:]}; expected ({PIPELINE_SIZE}, {PIPELINE_SIZE}, 3): "
+                "read each photo with the reader and the image_size you were given."]
+    if images_.dtype != np.float32 or labels_.dtype != np.float32:
+        return [f"your images are {images_.dtype} and your labels {labels_.dtype}; both must be float32."]
+    if labels_.shape[1:] != (num_classes,):
+        return [f"your labels have shape {labels_.shape[1:]} per photo; expected ({num_classes},): a "
+                "one-hot row per photo (tf.one_hot(label, num_classes))."]
+    reference = next(iter(data.make_dataset(files, image_size=PIPELINE_SIZE, batch_size=n)))
+    ref_images, ref_labels = np.asarray(reference[0]), np.asarray(reference[1])
+    order = []
+    for image in images_:
+        distances = np.abs(ref_images - image).reshape(n, -1).max(axis=1)
+        order.append(int(np.argmin(distances)))
+        if distances.min() > 1e-5:
+            return ["an image of your pipeline matches none of the photos as data.make_dataset reads "
+                    "them: use the reader (read_rgb, BGR → RGB, resize, / 255) inside the map."]
+    if sorted(order) != list(range(n)):
+        return ["some photos come more than once and others never: every path must be read once per epoch."]
+    if not np.array_equal(labels_, ref_labels[order]):
+        return ["the labels do not go with their photos: zip the paths and the labels into one "
+                "dataset (from_tensor_slices((paths, labels))) before shuffling, so they move together."]
+    if order == list(range(n)):
+        return ["the photos come in the order of the file list: shuffle the (path, label) pairs "
+                "(.shuffle(len(paths), seed=seed)) before the map."]
+    if "Prefetch" not in type(dataset).__name__:
+        return [f"the last stage of your pipeline is a {type(dataset).__name__}; end with "
+                ".prefetch(tf.data.AUTOTUNE), so the next batch is ready before it is asked for."]
+    return []
+
+
+def make_pipeline(answer: Callable[..., Any], files: Any) -> None:
+    """Exercise 6.2: ``answer(paths, labels, num_classes, image_size, batch_size, seed)`` returns a
+    ``tf.data.Dataset`` of shuffled ``(images, one-hot labels)`` batches, prefetched.
+
+    ``files`` (a :class:`helpers.data.FileList` of real photos) is read by the learner's pipeline
+    at 32 px in batches of 5 and compared, photo by photo, with ``data.make_dataset``.
+    """
+    num_classes = len(files.class_names)
+    dataset, problem = call_safely(answer, [str(p) for p in files.paths], list(files.labels), num_classes,
+                                   image_size=PIPELINE_SIZE, batch_size=PIPELINE_BATCH, seed=0)
+    problems = [problem] if problem else _pipeline_problems(dataset, files, num_classes)
+    if not problem and dataset is None:
+        problems = ["make_pipeline returned None: did you forget `return`?"]
+    report("Exercise 6.2", problems,
+           success="shuffled (path, label) pairs, read in parallel, batched and prefetched: the "
+                   "same photos and labels as data.make_dataset.",
+           hint="start from the pairs (paths, labels) with tf.data.Dataset.from_tensor_slices, then "
+                "chain the stages in the order the section lists them; the reader is plain "
+                "Python, so wrap it in tf.numpy_function inside the map.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise A2.2: what the first bytes say
+# --------------------------------------------------------------------------------------------
+
+
+def _format_cases() -> list[tuple[str, bytes]]:
+    """(description, bytes) for exercise A2.2: real JPEG and PNG bytes, cut or not, and others."""
+    import cv2
+
+    pixels = np.random.default_rng(2).integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+    jpeg = cv2.imencode(".jpg", pixels)[1].tobytes()
+    png = cv2.imencode(".png", pixels)[1].tobytes()
+    bmp = cv2.imencode(".bmp", pixels)[1].tobytes()
+    return [
+        ("a JPEG", jpeg),
+        ("a PNG", png),
+        ("the first half of a JPEG", jpeg[: len(jpeg) // 2]),
+        ("an empty file", b""),
+        ("a text file", b"remember to buy cat food\n"),
+        ("a BMP", bmp),
+        ("the two bytes FF D8 alone", b"\xff\xd8"),
+        ("a PNG signature without its last byte", png[:7]),
+    ]
+
+
+def expected_format(data: bytes) -> str | None:
+    """``"JPEG"`` or ``"PNG"`` as :func:`helpers.images.sniff_format` names them, else None."""
+    from helpers import images
+
+    kind = images.sniff_format(data)
+    return kind if kind in ("JPEG", "PNG") else None
+
+
+def image_format(answer: Callable[[bytes], str | None]) -> None:
+    """Exercise A2.2: ``answer(data)`` names a file's format from its first bytes: "JPEG", "PNG" or None."""
+    problems: list[str] = []
+    for description, data in _format_cases():
+        got, problem = call_safely(answer, data)
+        if problem:
+            problems.append(problem)
+            break
+        expected = expected_format(data)
+        if got != expected:
+            why = ""
+            if expected == "JPEG" and "half" in description:
+                why = (" The first bytes name the format even when the file is cut short; "
+                       "whether it is complete is another question (data.scan asks it).")
+            elif expected is None and got is not None:
+                why = " Only the signature at the very start counts, byte for byte."
+            problems.append(f"for {description} you returned {got!r}; expected {expected!r}.{why}")
+    report("Exercise A2.2", listed(problems),
+           success="a JPEG starts with FF D8 FF, a PNG with its 8-byte signature, whatever the file's name.",
+           hint="compare the start of the bytes with each signature (bytes.startswith works); "
+                "anything else is None.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise A2.3: skip, but say so
+# --------------------------------------------------------------------------------------------
+
+
+def _mixed_files(folder: Path) -> list[Path]:
+    """Real good, odd and broken image files in ``folder``, sorted by name."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bgr = np.random.default_rng(3).integers(0, 256, size=(120, 160, 3), dtype=np.uint8)
+    jpeg = cv2.imencode(".jpg", bgr)[1].tobytes()
+    files = {
+        "cat.0.jpg": jpeg,
+        "cat.1.jpg": cv2.imencode(".jpg", bgr[::-1])[1].tobytes(),
+        "really_a_png.jpg": cv2.imencode(".png", bgr)[1].tobytes(),
+        "grayscale.jpg": cv2.imencode(".jpg", bgr[..., 0])[1].tobytes(),
+        "cut_short.jpg": jpeg[: len(jpeg) * 3 // 4],  # enough left for cv2.imread to decode
+        "empty.jpg": b"",
+        "notes.jpg": b"remember to buy cat food\n",
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return sorted(folder / name for name in files)
+
+
+def expected_usable(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """``(usable, unusable)``: the paths ``images.read_rgb`` decodes, and the others."""
+    from helpers import images
+
+    usable, unusable = [], []
+    for path in paths:
+        try:
+            images.read_rgb(path)
+        except images.UnreadableImageError:
+            unusable.append(path)
+        else:
+            usable.append(path)
+    return usable, unusable
+
+
+def read_usable(answer: Callable[[list[Path]], tuple[list, list[str]]]) -> None:
+    """Exercise A2.3: ``answer(paths)`` returns ``(usable paths, one message per skipped file)``.
+
+    The checker's files: two JPEGs, a PNG named ``.jpg`` and a grayscale JPEG (usable), half a
+    JPEG, an empty file and text named ``.jpg`` (not usable). Each message must name its file.
+    """
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _mixed_files(Path(tmp) / "cats")
+        usable, unusable = expected_usable(paths)
+        got, problem = call_safely(answer, list(paths))
+        if problem:
+            problems.append(problem)
+        elif got is None:
+            problems.append("read_usable returned None: did you forget `return`?")
+        elif not isinstance(got, (tuple, list)) or len(got) != 2:
+            problems.append(f"read_usable returned a {type(got).__name__}; return two lists: "
+                            "(usable paths, messages of the skipped files).")
+        else:
+            kept, messages = got
+            kept_names = [Path(p).name for p in kept]
+            for path in usable:
+                if path.name not in kept_names:
+                    problems.append(f"you left out {path.name}, which images.read_rgb decodes: an odd "
+                                    "format is not a broken file, and the loader must lose nothing usable.")
+            for path in unusable:
+                if path.name in kept_names:
+                    why = (" cv2.imread decodes half a JPEG without raising; images.read_rgb "
+                           "checks that the file is complete." if "cut" in path.name else "")
+                    problems.append(f"you kept {path.name}, which cannot be used.{why}")
+            if kept_names != [p.name for p in usable] and not problems:
+                problems.append(f"you returned {kept_names}; keep the usable paths in the order given.")
+            texts = [str(m) for m in messages] if isinstance(messages, (list, tuple)) else []
+            if not isinstance(messages, (list, tuple)):
+                problems.append(f"the messages are a {type(messages).__name__}; return a list of strings.")
+            elif len(texts) != len(unusable):
+                problems.append(f"you returned {len(texts)} message(s) for {len(unusable)} skipped "
+                                "files; give one per skipped file, so that nothing is lost silently.")
+            else:
+                for path in unusable:
+                    if not any(path.name in text for text in texts):
+                        problems.append(f"no message names {path.name}: each message must say which "
+                                        "file was skipped (str() of read_rgb's error does).")
+    report("Exercise A2.3", listed(problems),
+           success="every usable file kept, odd formats included, and every skipped file named once.",
+           hint="try to read each file with images.read_rgb; the error it raises for an unusable "
+                "file is images.UnreadableImageError, and its text names the file and the reason.")

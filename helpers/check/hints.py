@@ -103,17 +103,26 @@ HINTS: dict[str, tuple[str, ...]] = {
             "values (1, 0.3, 0.1, 0.03, ...), print the final (w, b) of each, and narrow down "
             "between the last that zigzags and the first that crawls."),
     # 06 Reading the data
-    "6.1": ("Look at each entry of the folder once: keep only files, skip hidden ones (their "
-            "names start with a dot) and keep only image extensions, whatever their case.",
-            "Iterate over Path(folder).iterdir(), test is_file(), the name's first character and "
-            "suffix.lower() in images.IMAGE_EXTENSIONS, and return the paths sorted."),
-    "6.2": ("A one-hot row is all zeros except a single 1 in the column of the label.",
+    "6.1": ("The network wants the same numbers whichever file they come from: decode, put the "
+            "channels in red-green-blue order, bring every photo to one size, then scale the "
+            "pixels to the unit interval.",
+            "cv2.imread(str(path)) gives BGR uint8 (None if it cannot decode); cv2.cvtColor with "
+            "cv2.COLOR_BGR2RGB; cv2.resize(rgb, (size, size), interpolation=...) with INTER_AREA "
+            "when both sides are at least size, else INTER_LINEAR; then .astype(np.float32) / 255."),
+    "6.2": ("tf.data builds a pipeline as a chain of stages, each a method of the dataset that "
+            "returns a new dataset: the pairs, a shuffle, a map that reads each photo, the "
+            "batches, and a prefetch at the end.",
+            "from_tensor_slices((paths, labels)); .shuffle(len(paths), seed=seed); .map(load, "
+            "num_parallel_calls=tf.data.AUTOTUNE), where load wraps the reader in "
+            "tf.numpy_function, sets the image's shape and returns tf.one_hot(label, num_classes); "
+            "then .batch(batch_size) and .prefetch(tf.data.AUTOTUNE)."),
+    "6.3": ("A one-hot row is all zeros except a single 1 in the column of the label.",
             "Start from np.zeros((len(labels), num_classes), dtype=np.float32) and set the "
             "entries [row i, column labels[i]] to 1, e.g. with fancy indexing np.arange(n)."),
-    "6.3": ("A float32 array stores 4 bytes per number; count the numbers: one per image, row, "
+    "6.4": ("A float32 array stores 4 bytes per number; count the numbers: one per image, row, "
             "column and channel.",
             "Multiply n_images, image_size twice, channels and 4."),
-    "6.4": ("Stratified means each class is split on its own, so the validation set has the same "
+    "6.5": ("Stratified means each class is split on its own, so the validation set has the same "
             "share of every class as the whole.",
             "For each class: find its positions (np.flatnonzero), shuffle them with "
             "np.random.default_rng(seed), take the first round(len · fraction) for validation. "
@@ -256,6 +265,20 @@ HINTS: dict[str, tuple[str, ...]] = {
              "that count over its decoding speed.",
              "Under DATA each worker decodes all the photos; under FILE only its share, the "
              "photos divided by the workers. Divide by images_per_second."),
+    # A2 Broken and odd image files
+    "A2.1": ("Look at each entry of the folder once: keep only files, skip hidden ones (their "
+             "names start with a dot) and keep only image extensions, whatever their case.",
+             "Iterate over Path(folder).iterdir(), test is_file(), the name's first character and "
+             "suffix.lower() in images.IMAGE_EXTENSIONS, and return the paths sorted."),
+    "A2.2": ("A file's format is written in its first few bytes, its signature; the name plays no "
+             "part.",
+             "data.startswith(b'\\xff\\xd8\\xff') means JPEG, data.startswith(b'\\x89PNG\\r\\n\\x1a\\n') "
+             "means PNG; return None for everything else, the empty file included."),
+    "A2.3": ("Let the course's reader decide what is usable, and turn its complaint about a file "
+             "into a message instead of a crash.",
+             "For each path: call images.read_rgb inside try; on images.UnreadableImageError "
+             "append str(error) to the messages, else (the try's else branch) append the path "
+             "to the usable list. Return both lists."),
 }
 
 
