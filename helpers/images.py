@@ -8,6 +8,9 @@
     │  else: a photo shown blue-tinted means BGR data got past this module.                │
     └──────────────────────────────────────────────────────────────────────────────────────┘
 
+(Notebook 06's Exercise 6.1 has the learner write this reader again, conversion included; the
+checker compares it with this module's, and the rest of the course uses one or the other.)
+
 The path of one photo to the network, one function per arrow::
 
     file ──read_rgb──▶ (H, W, 3) uint8 RGB ──resize──▶ (size, size, 3) uint8
