@@ -28,7 +28,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from tools.notebooks import course_notebooks
-from tools.site import (ERROR_CLASS, MATHJAX_URL, Page, build, executed_copy, exporter, lesson_time,
+from tools.site import (ERROR_CLASS, MATHJAX_URL, Page, build, executed_copy, exporter, lesson_time, links_to_pages,
                         navigation, page_sections, table_of_contents)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -201,6 +201,13 @@ def is_other_host(url: str) -> bool:
     """True for a URL that names a host (http://, https://, //host, ...); data: and relative are local."""
     parsed = urllib.parse.urlparse(url)
     return bool(parsed.netloc) or parsed.scheme not in ("", "data")
+
+
+def test_links_between_notebooks_become_links_between_pages(tmp_path):
+    pages = [Page(tmp_path / "A2_x.ipynb", tmp_path / "A2_x.html", "A2", [], "")]
+    body = '<a href="A2_x.ipynb">A2</a> <a href="A2_x.ipynb#Skip">s</a> <a href="B.ipynb">b</a>'
+    assert links_to_pages(body, pages) == (
+        '<a href="A2_x.html">A2</a> <a href="A2_x.html#Skip">s</a> <a href="B.ipynb">b</a>')
 
 
 def test_css_urls_and_other_hosts_are_recognised():

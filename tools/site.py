@@ -274,6 +274,14 @@ def index_notebook(pages: list[Page]) -> nbformat.NotebookNode:
     return notebook
 
 
+def links_to_pages(body: str, pages: list[Page]) -> str:
+    """Links between notebooks (``A2_....ipynb#section``) made into links between their pages."""
+    for page in pages:
+        stem = page.html.stem
+        body = re.sub(rf'href="{re.escape(stem)}\.ipynb(?=["#])', f'href="{stem}.html', body)
+    return body
+
+
 def build(out: Path = BUILD / "site", sources: list[Path] | None = None,
           executed: Path = BUILD / "notebooks") -> list[Page]:
     """Render every course notebook and the index into ``out``, with MathJax beside them;
@@ -293,7 +301,7 @@ def build(out: Path = BUILD / "site", sources: list[Path] | None = None,
         notebook.metadata["title"] = page.title
         body, page.sections = render(html_exporter, notebook, page.title, navigation(pages, index, "top"),
                                      navigation(pages, index, "bottom"))
-        page.html.write_text(body, encoding="utf-8")
+        page.html.write_text(links_to_pages(body, pages), encoding="utf-8")
     title = "Convolutional neural networks with TensorFlow: the course"
     body, _ = render(html_exporter, index_notebook(pages), title, navigation(pages, -1, "top"),
                      navigation(pages, -1, "bottom"))
