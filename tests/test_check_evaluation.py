@@ -1,22 +1,33 @@
 """Tests of helpers.check.evaluation (notebook 10): right answers pass, the typical slips are
 named (rows and columns swapped, a matrix sized by the classes that occur, precision and recall
 swapped, 0 instead of nan, the balanced accuracy, correct images among the mistakes, least
-confident first, confidence of the true class), stubs get "not written yet" without a hint."""
+confident first, confidence of the true class; for Grad-CAM the wrong class, the probability
+instead of the logit, no ReLU, no division by the maximum, the wrong size), stubs get "not written
+yet" without a hint."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+
+import cv2
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from _checking import fails_with, not_written, passes
-from helpers import evaluate
+from helpers import evaluate, explain
+from helpers import model as M
 from helpers.check import NOT_WRITTEN
 from helpers.check import evaluation as check
 
 
 @pytest.mark.parametrize("checker", [check.confusion_matrix, check.measures,
-                                     check.most_confident_mistakes])
-def test_a_stub_gets_not_written_yet_and_no_hint(checker):
+                                     check.most_confident_mistakes, "grad_cam"])
+def test_a_stub_gets_not_written_yet_and_no_hint(checker, request):
+    if checker == "grad_cam":
+        checker = request.getfixturevalue("grad_cam_checker")
     message = fails_with(checker, not_written, NOT_WRITTEN)
     assert "Hint" not in message and message.count(NOT_WRITTEN) == 1
 
@@ -41,6 +52,17 @@ def test_confusion_right_answers_pass(capsys):
 def test_confusion_swapped_rows_and_columns():
     fails_with(check.confusion_matrix, lambda t, p, n: confusion_right(p, t, n),
                "rows and columns are swapped", "C[true, predicted]")
+
+
+def test_confusion_float_counts():
+    fails_with(check.confusion_matrix,
+               lambda t, p, n: confusion_right(t, p, n).astype(float),
+               "not integers", "dtype=int")
+
+
+def test_confusion_one_class_too_few():
+    fails_with(check.confusion_matrix,
+               lambda t, p, n: confusion_right(t, p, n)[:-1, :-1], "expected (2, 2)")
 
 
 def test_confusion_sized_by_the_classes_that_occur():
@@ -171,3 +193,99 @@ def test_mistakes_without_the_limit():
     def no_limit(probabilities, true_labels, k):
         return mistakes_right(probabilities, true_labels, len(true_labels))
     fails_with(check.most_confident_mistakes, no_limit, "at most k = 2")
+
+
+# ---- Exercise 10.4 ---------------------------------------------------------------------------------
+
+SIZE = 64  # the course's network on 64-pixel photos: relu5, the default layer, is 4 x 4
+
+
+@pytest.fixture(scope="module")
+def course_model() -> keras.Model:
+    """The course's network (batch norm, augmentation inside, softmax), untrained, 64 px."""
+    return M.build_model(dataclasses.replace(M.IMPROVED, image_size=SIZE), seed=3)
+
+
+@pytest.fixture(scope="module")
+def photos() -> list[np.ndarray]:
+    """Two prepared photos with structure: a bright disc on a gradient, and stripes."""
+    y, x = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+    disc = np.stack([x, y, ((x - 0.3) ** 2 + (y - 0.6) ** 2 < 0.05) * 1.0], -1)
+    stripes = np.stack([np.sin(12 * x) * 0.5 + 0.5, y, 1 - x], -1)
+    return [disc.astype(np.float32), stripes.astype(np.float32)]
+
+
+@pytest.fixture(scope="module")
+def grad_cam_checker(course_model, photos):
+    return functools.partial(check.grad_cam, model=course_model, photos=photos)
+
+
+def grad_cam_right(model, image, layer_name, class_index, *, relu=True, normalise=True,
+                   output="logits", cls=None, batch_axis=False, resize=False):
+    """The learner's answer, with switches that make each classic slip."""
+    scores = model.get_layer("softmax").input if output == "logits" else model.outputs[0]
+    sub = keras.Model(model.inputs[0], [model.get_layer(layer_name).output, scores])
+    with tf.GradientTape() as tape:
+        maps, values = sub(image[np.newaxis], training=False)
+        c = class_index if cls is None else cls(values, class_index)
+        score = values[0, c]
+    gradients = tape.gradient(score, maps)[0]
+    alpha = tf.reduce_mean(gradients, axis=(0, 1))
+    heatmap = tf.reduce_sum(maps[0] * alpha, axis=-1).numpy()
+    if relu:
+        heatmap = np.maximum(heatmap, 0)
+    if normalise and heatmap.max() > 0:
+        heatmap = heatmap / heatmap.max()
+    if resize:
+        heatmap = cv2.resize(heatmap, image.shape[1::-1])
+    return heatmap[np.newaxis] if batch_axis else heatmap
+
+
+def test_grad_cam_right_answer_passes(grad_cam_checker, capsys):
+    passes(grad_cam_checker, grad_cam_right, capsys, "Exercise 10.4")
+
+
+def test_grad_cam_the_course_function_over_its_maximum_passes(grad_cam_checker, capsys):
+    def course(model, image, layer_name, class_index):
+        return check.normalised(explain.grad_cam(model, image, layer_name, class_index))
+    passes(grad_cam_checker, course, capsys, "Exercise 10.4")
+
+
+def test_grad_cam_is_tried_on_the_default_layer_and_every_class(course_model, photos):
+    calls = []
+
+    def record(model, image, layer_name, class_index):
+        calls.append((layer_name, class_index))
+        return grad_cam_right(model, image, layer_name, class_index)
+    check.grad_cam(record, course_model, photos)
+    assert calls == [("relu5", 0), ("relu5", 1)] * len(photos)
+
+
+@pytest.mark.parametrize("slip, words", [
+    (dict(cls=lambda values, c: 1 - c), "gradients are of the wrong class"),
+    (dict(relu=False), "apply the ReLU"),
+    (dict(normalise=False), "divide the map by its largest value"),
+    (dict(output="probabilities"), "gradients of the class's probability"),
+    (dict(batch_axis=True), "drop the batch axis"),
+    (dict(resize=True), "that is the photo's size"),
+])
+def test_grad_cam_mistakes_are_named(grad_cam_checker, slip, words):
+    fails_with(grad_cam_checker, functools.partial(grad_cam_right, **slip), words)
+
+
+def test_grad_cam_per_map_values_are_named(grad_cam_checker):
+    def per_map(model, image, layer_name, class_index):
+        sub = keras.Model(model.inputs[0], model.get_layer(layer_name).output)
+        return np.asarray(sub(image[np.newaxis]))[0]
+    fails_with(grad_cam_checker, per_map, "one value per feature map")
+
+
+def test_grad_cam_nan_from_dividing_by_zero_is_named(grad_cam_checker):
+    def nan(model, image, layer_name, class_index):
+        return grad_cam_right(model, image, layer_name, class_index) * np.nan
+    fails_with(grad_cam_checker, nan, "NaN")
+
+
+def test_grad_cam_needs_photos(course_model):
+    with pytest.raises(ValueError, match="at least one prepared photo"):
+        check.grad_cam(grad_cam_right, course_model, [])

@@ -4,18 +4,24 @@
     check.confusion_matrix(confusion_matrix)                    # Exercise 10.1
     check.measures(measures)                                    # Exercise 10.2
     check.most_confident_mistakes(most_confident_mistakes)      # Exercise 10.3
+    check.grad_cam(grad_cam, run.model, photos)                 # Exercise 10.4
 
-The truth is ``helpers.evaluate`` (``confusion_matrix``, ``accuracy_of``, ``precision_recall``)
-and, for the mistakes, ``Evaluation.misclassified``'s order. The conventions, as in the notebook::
+The truth is ``helpers.evaluate`` (``confusion_matrix``, ``accuracy_of``, ``precision_recall``),
+``Evaluation.misclassified``'s order for the mistakes, and ``helpers.explain.grad_cam`` divided
+by its largest value for the heat map. The conventions, as in the notebook::
 
     C[i, j]      = number of images of true class i predicted as class j  (rows: true classes)
     accuracy     = trace(C) / sum(C)
     precision[j] = C[j, j] / sum(C[:, j])      (nan when class j was never predicted)
     recall[i]    = C[i, i] / sum(C[i, :])      (nan when class i has no image)
 
-Each checker names the usual slips: rows and columns swapped, a matrix sized by the classes
-that happen to occur, precision and recall swapped, 0 instead of nan, correct predictions among
-the mistakes, least confident first, confidence measured on the true class.
+    Grad-CAM     = ReLU(sum_k alpha_k A^k) / its maximum,  alpha_k = mean_ij dy_c / dA^k_ij
+
+Each checker names the usual slips: rows and columns swapped, counts that are not integers, a
+matrix sized by the classes that happen to occur, precision and recall swapped, 0 instead of
+nan, correct predictions among the mistakes, least confident first, confidence measured on the
+true class; for Grad-CAM the gradients of the wrong class or of the probability, no ReLU, a map
+not divided by its maximum, a map of the wrong size.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from helpers import evaluate
+from helpers import evaluate, explain
 from helpers.check import NOT_WRITTEN, call_safely, listed, report
 
 MAX_LISTED = 3
@@ -89,6 +97,9 @@ def _confusion_problem(got: Any, true: list[int], predicted: list[int], n: int) 
                     f"occurs still has its row and column of zeros ({n} x {n}, from num_classes)")
         return f"{case} has shape {array.shape}; expected {expected.shape}{hint}."
     if _same(array, expected):
+        if np.asarray(got).dtype.kind not in "iu":
+            return (f"{case} returned counts of dtype {np.asarray(got).dtype}, not integers: "
+                    "make the matrix with np.zeros(..., dtype=int).")
         return ""
     shown = f"{case} returned {_text(array)}; expected {_text(expected)}"
     if _same(array, expected.T):
@@ -112,7 +123,8 @@ def confusion_matrix(answer: Callable[[Sequence[int], Sequence[int], int], Any])
     report("Exercise 10.1", _listed(problems),
            success="Rows are the true classes, columns the predicted ones; the diagonal counts "
                    "the right answers.",
-           hint="rows are true classes, columns predicted ones; each image adds 1 to one cell.")
+           hint="rows are true classes, columns predicted ones; each image adds 1 to one cell "
+                "of an integer matrix.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,3 +294,119 @@ def most_confident_mistakes(answer: Callable[[np.ndarray, np.ndarray, int], Any]
            success="These are the photos to look at first: where the network was sure and wrong.",
            hint="a mistake is an image whose most probable class is not its true class; "
                 "order the mistakes by that largest probability, highest first.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 10.4: Grad-CAM with tf.GradientTape
+# --------------------------------------------------------------------------------------------
+
+#: Tolerance on heat maps in [0, 1]: float32 gradients computed in another order differ a little.
+CAM_ATOL = 1e-3
+
+
+def normalised(heatmap: np.ndarray) -> np.ndarray:
+    """``heatmap`` divided by its largest value, so that it runs from 0 to 1 (zeros stay zeros)."""
+    heatmap = np.asarray(heatmap, dtype=np.float64)
+    top = float(heatmap.max()) if heatmap.size else 0.0
+    return heatmap / top if top > 0 else heatmap
+
+
+def expected_grad_cam(model: keras.Model, image: np.ndarray, layer_name: str,
+                      class_index: int) -> np.ndarray:
+    """The course's Grad-CAM (``helpers.explain.grad_cam``) divided by its maximum: (h, w)."""
+    return normalised(explain.grad_cam(model, image, layer_name=layer_name,
+                                       class_index=class_index))
+
+
+def grad_cam_of_probability(model: keras.Model, image: np.ndarray, layer_name: str,
+                            class_index: int) -> np.ndarray:
+    """A classic slip, divided by its maximum: Grad-CAM with the gradients of the class's
+    probability (the model's softmax output) instead of its score (the logit)."""
+    maps_and_outputs = keras.Model(model.inputs[0], [model.get_layer(layer_name).output,
+                                                     model.outputs[0]])
+    x = tf.convert_to_tensor(np.asarray(image, dtype=np.float32)[np.newaxis])
+    with tf.GradientTape() as tape:
+        maps, probabilities = maps_and_outputs(x, training=False)
+        tape.watch(maps)
+        probability = probabilities[0, class_index]
+    alpha = tf.reduce_mean(tape.gradient(probability, maps)[0], axis=(0, 1))
+    return normalised(tf.nn.relu(tf.tensordot(maps[0], alpha, 1)).numpy())
+
+
+def _close(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == expected.shape and bool(np.allclose(got, expected, atol=CAM_ATOL))
+
+
+def _grad_cam_problem(got: Any, model: keras.Model, image: np.ndarray, layer_name: str,
+                      class_index: int, photo: str) -> str:
+    case = f"grad_cam(model, {photo}, {layer_name!r}, class_index={class_index})"
+    expected = expected_grad_cam(model, image, layer_name, class_index)
+    h, w = expected.shape
+    if got is None:
+        return f"{case} returned None: did you forget `return`?"
+    try:
+        array = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{case} returned a {type(got).__name__}, not a heat map of numbers."
+    if array.shape != expected.shape:
+        why = ""
+        if array.shape in ((1, h, w), (h, w, 1), (1, h, w, 1)):
+            why = ": drop the batch axis, maps[0], so that one (h, w) map comes back"
+        elif array.ndim == 3 and array.shape[:2] == (h, w):
+            why = (": that is one value per feature map; sum the maps weighted by alpha over "
+                   "the last axis")
+        elif array.shape[:2] == tuple(image.shape[:2]):
+            why = (": that is the photo's size; return the map on the layer's grid, the "
+                   "drawing stretches it over the photo")
+        return f"{case} has shape {array.shape}; expected {expected.shape}, the grid of {layer_name!r}{why}."
+    if not np.all(np.isfinite(array)):
+        return (f"{case} contains NaN or infinity: divide by the maximum only when it is above 0 "
+                "(a map of zeros stays zeros).")
+    if _close(array, expected):
+        return ""
+    if array.min() < -CAM_ATOL:
+        return (f"{case} has negative values (down to {array.min():.3g}): apply the ReLU to the "
+                "weighted sum, keeping only the places that speak for the class.")
+    if array.max() > 0 and not math.isclose(float(array.max()), 1.0, abs_tol=CAM_ATOL):
+        if _close(normalised(array), expected):
+            return (f"{case} runs from 0 to {array.max():.4g}: divide the map by its largest "
+                    "value, so that it runs from 0 to 1.")
+    others = [c for c in range(int(model.outputs[0].shape[-1])) if c != class_index]
+    for other in others:
+        if _close(normalised(array), expected_grad_cam(model, image, layer_name, other)):
+            return (f"{case} is the heat map of class {other}: the gradients are of the wrong "
+                    "class; differentiate scores[0, class_index], not the predicted class.")
+    if _close(normalised(array), grad_cam_of_probability(model, image, layer_name, class_index)):
+        return (f"{case}: those are the gradients of the class's probability, the model's "
+                "output; differentiate its score, the logit, the input of the layer named "
+                "'softmax'.")
+    worst = np.unravel_index(np.argmax(np.abs(array - expected)), expected.shape)
+    return (f"{case} differs from the course's Grad-CAM by up to "
+            f"{float(np.abs(array - expected).max()):.3g} (at {tuple(int(i) for i in worst)}: "
+            f"got {array[worst]:.4f}, expected {expected[worst]:.4f}).")
+
+
+def grad_cam(answer: Callable[[keras.Model, np.ndarray, str, int], Any], model: keras.Model,
+             photos: Sequence[np.ndarray], layer_name: str | None = None) -> None:
+    """Exercise 10.4: ``answer(model, image, layer_name, class_index)`` must return Grad-CAM's
+    heat map on the grid of ``layer_name``, divided by its maximum: ``helpers.explain.grad_cam``
+    over its largest value. Tried on each prepared photo (H, W, 3) and for every class, with
+    ``layer_name`` None meaning ``explain.grad_cam_layer_name(model)``."""
+    if not photos:
+        raise ValueError("grad_cam needs at least one prepared photo (H, W, 3) to try the answer on")
+    layer = layer_name or explain.grad_cam_layer_name(model)
+    num_classes = int(model.outputs[0].shape[-1])
+    problems = []
+    for number, photo in enumerate(photos):
+        image = np.asarray(photo, dtype=np.float32)
+        for class_index in range(num_classes):
+            got, error = call_safely(answer, model, image, layer, class_index)
+            problem = error or _grad_cam_problem(got, model, image, layer, class_index,
+                                                 f"photos[{number}]")
+            if problem:
+                problems.append(problem)
+    report("Exercise 10.4", _listed(problems),
+           success=f"Your heat maps match the course's on {len(photos)} photos, for every class.",
+           hint="record the layer's maps and the scores under one tf.GradientTape, take the "
+                "gradient of scores[0, class_index] with respect to the maps, average it over "
+                "the grid, weigh the maps, apply the ReLU, divide by the maximum.")

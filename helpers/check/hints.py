@@ -205,6 +205,14 @@ HINTS: dict[str, tuple[str, ...]] = {
              "true class; the most confident ones have the largest predicted probability.",
              "predicted = argmax of each row; keep the indices i where it differs from "
              "true_labels[i]; sort them by −probabilities[i, predicted[i]] and return the first k."),
+    "10.4": ("One sub-model gives both the layer's feature maps and the scores; the tape records "
+             "the forward pass, then the gradient of one class's score says how much each map "
+             "position raises it.",
+             "keras.Model(model.inputs[0], [model.get_layer(layer_name).output, "
+             "model.get_layer('softmax').input]); call it on image[np.newaxis] inside "
+             "tf.GradientTape(); tape.gradient(scores[0, class_index], maps)[0]; alpha = its mean "
+             "over axes (0, 1); heatmap = ReLU of (maps[0] * alpha) summed over the last axis; "
+             "divide by heatmap.max() when it is above 0."),
     # 11 Your own dataset
     "11.1": ("One sub-folder per class, named after the class; copy each photo into its folder "
              "and make sure two photos with the same name cannot overwrite each other.",
