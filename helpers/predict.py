@@ -198,6 +198,19 @@ def predict_files(run: str | os.PathLike | Run, paths: Iterable[str | os.PathLik
 # ---- command line: helpers.cli reads the arguments, then calls print_predictions ---------------
 
 
+def class_probabilities(run: str | os.PathLike | Run,
+                        paths: Sequence[str | os.PathLike]) -> list[dict[str, float]]:
+    """One ``{class name: probability}`` per photo, classes in run.json's order: the prediction
+    function notebook 09's learner writes (Exercise 9.3). Raises ``ValueError`` naming the first
+    file that could not be predicted."""
+    predictions = predict_files(run, paths)
+    for prediction in predictions:
+        if not prediction.ok:
+            raise ValueError(f"{prediction.path}: {prediction.error}")
+    return [{name: float(p) for name, p in zip(prediction.class_names, prediction.probabilities)}
+            for prediction in predictions]
+
+
 def print_predictions(run_dir: str | os.PathLike, paths: Sequence[str | os.PathLike],
                       as_json: bool = False) -> int:
     """Print one line per file (errors on stderr) or the JSON; 0 if all were predicted, else 1."""

@@ -114,6 +114,16 @@ def test_models_load_in_safe_mode(run_dir, tmp_path):
 # ---- predicting ----------------------------------------------------------------------------------
 
 
+def test_class_probabilities_gives_one_dictionary_per_photo_in_run_json_order(run, photos):
+    got = P.class_probabilities(run, [photos["circle"], photos["jpeg"]])
+    expected = P.predict_files(run, [photos["circle"], photos["jpeg"]])
+    assert [list(d) for d in got] == [list(CLASSES)] * 2
+    for d, prediction in zip(got, expected):
+        assert np.allclose(list(d.values()), prediction.probabilities)
+    with pytest.raises(ValueError, match="missing"):
+        P.class_probabilities(run, [photos["missing"]])
+
+
 def test_each_image_gets_its_class_and_every_probability(run, photos):
     predictions = P.predict_files(run, [photos["circle"], photos["jpeg"]])
     assert [p.path for p in predictions] == [photos["circle"], photos["jpeg"]]

@@ -176,21 +176,25 @@ HINTS: dict[str, tuple[str, ...]] = {
             "keras.callbacks.EarlyStopping watching 'val_loss', with the given patience and "
             "restore_best_weights switched on."),
     # 09 Saving, restoring, predicting
-    "9.1": ("Prepare a photo exactly as training did: read it, put the channels in RGB order, "
+    "9.1": ("A .keras file holds the whole model; saving it and rebuilding it are one call "
+            "each, one on the model, one in keras.models.",
+            "model.save(path) writes the file; keras.models.load_model(path, safe_mode=True) "
+            "gives a new model: return that one."),
+    "9.2": ("Prepare a photo exactly as training did: read it, put the channels in RGB order, "
             "resize it, scale to [0, 1] and add a batch axis.",
             "cv2.imread, then cv2.cvtColor with COLOR_BGR2RGB, cv2.resize to (size, size) with "
             "INTER_AREA, astype(np.float32) / 255, and [np.newaxis] in front."),
-    "9.2": ("Each row of probabilities belongs to one photo; its largest entry is the predicted "
+    "9.3": ("Everything prediction needs is in the run folder: run.json says the class names "
+            "and the image size, model.keras holds the network; each photo then goes through "
+            "the preparation of Exercise 9.2.",
+            "Read run.json with json.loads; keras.models.load_model(run_dir / 'model.keras', "
+            "safe_mode=True); np.concatenate the prepared photos into one batch; model(batch) "
+            "gives one row per photo; dict(zip(class_names, row)) turns a row into a dictionary.",
+            "The network's output already sums to 1 (its last layer is a Softmax): do not apply "
+            "another softmax, and keep run.json's order of the class names."),
+    "9.4": ("Each row of probabilities belongs to one photo; its largest entry is the predicted "
             "class.",
             "np.argmax along axis 1 gives one index per row; look each index up in class_names."),
-    "9.3": ("run.json in the run folder records what prediction needs; read it as JSON.",
-            "json.loads of (Path(run_dir) / 'run.json').read_text(); return its class_names as a "
-            "list and its image_size as an int."),
-    "9.4": ("Put the pieces of this notebook together: the run's settings, the saved model, your "
-            "prepare function.",
-            "Read the settings, keras.models.load_model the run's model.keras (safe_mode=True), "
-            "call the model on prepare(path, size), and return the best class's name and its "
-            "probability as a float."),
     # 10 Evaluation
     "10.1": ("Row = the true class, column = the predicted class; every photo adds one to one "
              "cell.",
@@ -287,6 +291,11 @@ HINTS: dict[str, tuple[str, ...]] = {
              "For each path: call images.read_rgb inside try; on images.UnreadableImageError "
              "append str(error) to the messages, else (the try's else branch) append the path "
              "to the usable list. Return both lists."),
+    # A3 Robust files and commands
+    "A3.1": ("Write somewhere else first, then put the finished file in place in one step that "
+             "is never half done.",
+             "json.dump into a temporary file in the same folder, then os.replace(temporary, "
+             "path); if anything fails, unlink the temporary file and raise again."),
 }
 
 

@@ -1,17 +1,18 @@
 """Checkers for the exercises of notebook 09 (saving, restoring and predicting).
 
     from helpers.check import prediction as check
-    check.prepare(prepare)                          # Exercise 9.1
-    check.predicted_classes(predicted_classes)      # Exercise 9.2
-    check.read_run_settings(read_run_settings)      # Exercise 9.3
-    check.predict_photo(predict_photo, prepare)     # Exercise 9.4
+    check.save_and_restore(save_and_restore)        # Exercise 9.1
+    check.prepare(prepare)                          # Exercise 9.2
+    check.predict_photos(predict_photos, RUN, PHOTOS)  # Exercise 9.3
+    check.predicted_classes(predicted_classes)      # Exercise 9.4
+    predict_photos = check.chosen("9.3", predict_photos, predict.class_probabilities, ...)
 
 Each checker makes its own small cases in a temporary folder (generated photos, run folders
 with a ``run.json`` and a tiny untrained ``model.keras``), compares the learner's answer with
 the course's helpers (``helpers.images.load_for_model``, ``helpers.predict``) and, when it
 differs, says which case, what came back, what was expected and which slip it looks like:
 no ``/ 255``, BGR left as it is, no batch axis, another size, float64, ``argmin``, the wrong
-axis, values copied from the course's run instead of read from ``run.json``.
+axis, the class order, probabilities that do not sum to 1 or went through a second softmax.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -83,7 +85,7 @@ def write_photo(path: Path, rgb: np.ndarray) -> Path:
     return path
 
 
-#: The photos of Exercise 9.1: (file name, height, width). All are larger than the sizes
+#: The photos of Exercise 9.2: (file name, height, width). All are larger than the sizes
 #: asked for, as photos are, so every resize shrinks (INTER_AREA).
 PREPARE_PHOTOS = (("striped.png", 150, 110), ("wide photo.jpg", 104, 140), ("tall.png", 150, 100))
 #: The image size of the course's run: ``helpers.model.IMPROVED.image_size`` (a test checks).
@@ -93,7 +95,7 @@ PREPARE_SIZES = (COURSE_IMAGE_SIZE, 64, 48)
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 9.1: prepare a photo the way training did
+# Exercise 9.2: prepare a photo the way training did
 # --------------------------------------------------------------------------------------------
 
 
@@ -169,7 +171,7 @@ def _prepare_problem(got: Any, path: Path, size: int) -> tuple[str, str]:
 
 
 def prepare(answer: Callable[[Any, int], Any]) -> None:
-    """Exercise 9.1: ``answer(path, image_size)`` must return the photo as the network takes it:
+    """Exercise 9.2: ``answer(path, image_size)`` must return the photo as the network takes it:
     float32 (1, image_size, image_size, 3), RGB, in [0, 1], resized with INTER_AREA, exactly
     ``images.load_for_model(path, image_size)[np.newaxis]``. Tried on generated PNG and JPEG
     photos at three sizes; paths are given as strings and as ``Path`` objects."""
@@ -191,7 +193,7 @@ def prepare(answer: Callable[[Any, int], Any]) -> None:
                     if kind:
                         problems.append((kind, sentence))
     texts = _grouped(problems)
-    report("Exercise 9.1", listed(_not_written(texts), MAX_LISTED),
+    report("Exercise 9.2", listed(_not_written(texts), MAX_LISTED),
            success="Your photos are prepared exactly as the training photos were: RGB, "
                    "INTER_AREA, float32 / 255, one batch axis.",
            hint="read -> BGR to RGB -> resize with INTER_AREA -> float32 in [0, 1] -> a "
@@ -199,7 +201,7 @@ def prepare(answer: Callable[[Any, int], Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 9.2: from probabilities to class names
+# Exercise 9.4: from probabilities to class names
 # --------------------------------------------------------------------------------------------
 
 #: (probabilities, class names): the tutorial's example, a batch, a square case (where the
@@ -252,7 +254,7 @@ def _classes_problem(got: Any, probabilities: np.ndarray, class_names: Sequence[
 
 
 def predicted_classes(answer: Callable[[np.ndarray, Sequence[str]], Any]) -> None:
-    """Exercise 9.2: ``answer(probabilities, class_names)`` must return the list of predicted
+    """Exercise 9.4: ``answer(probabilities, class_names)`` must return the list of predicted
     class names, one per row of ``probabilities`` (num_images, num_classes): the class of the
     largest probability."""
     problems = []
@@ -262,23 +264,15 @@ def predicted_classes(answer: Callable[[np.ndarray, Sequence[str]], Any]) -> Non
         problem = error or _classes_problem(got, probabilities, names)
         if problem:
             problems.append(problem)
-    report("Exercise 9.2", listed(_not_written(problems), MAX_LISTED),
+    report("Exercise 9.4", listed(_not_written(problems), MAX_LISTED),
            success="One class name per image, the most probable one.",
            hint="the largest probability of each row is the prediction; look its index up "
                 "in class_names.")
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 9.3: what a run folder says
+# Run folders for the checkers: run.json and a tiny untrained network
 # --------------------------------------------------------------------------------------------
-
-#: run.json contents of the checker's run folders: the course's, and two others.
-RUN_CASES = (
-    {"class_names": ["cats", "dogs"], "image_size": COURSE_IMAGE_SIZE},
-    {"class_names": ["bikes", "cars", "planes"], "image_size": 80},
-    {"class_names": ["daisy", "rose", "sunflower", "tulip"], "image_size": 128},
-)
-
 
 def write_run_json(folder: Path, class_names: Sequence[str], image_size: int) -> Path:
     """A run folder whose run.json looks like ``helpers.train``'s (the fields prediction needs,
@@ -296,72 +290,11 @@ def write_run_json(folder: Path, class_names: Sequence[str], image_size: int) ->
     return folder
 
 
-def _settings_problem(got: Any, folder: Path, case: dict[str, Any], shown: str) -> str:
-    call = f"read_run_settings({shown})"
-    names, size = case["class_names"], case["image_size"]
-    if got is None:
-        return f"{call} returned None: did you forget `return`?"
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return (f"{call} returned {got!r}; return two values, "
-                "`return class_names, image_size`.")
-    got_names, got_size = got
-    problems = []
-    if isinstance(got_names, (int, np.integer)) and isinstance(got_size, (list, tuple)):
-        return f"{call} returned (image_size, class_names); the order is (class_names, image_size)."
-    try:
-        listed = [str(n) for n in got_names] if not isinstance(got_names, str) else None
-    except TypeError:
-        listed = None
-    if listed != names:
-        hint = ""
-        if listed == ["cats", "dogs"] and names != ["cats", "dogs"]:
-            hint = (" (those are the course run's classes: read them from run_dir/run.json, "
-                    "the folder given as the argument)")
-        elif listed is not None and sorted(listed) == sorted(names):
-            hint = " (keep the order of run.json: it is the order of the probabilities)"
-        problems.append(f"class names {got_names!r} instead of {names}{hint}")
-    if isinstance(got_size, (bool, np.bool_)) or not isinstance(got_size, (int, np.integer)):
-        problems.append(f"image size {got_size!r} is a {type(got_size).__name__}; "
-                        f"expected the whole number {size}")
-    elif got_size != size:
-        hint = (" (the course run's size: read the size from run.json)"
-                if got_size == COURSE_IMAGE_SIZE and size != COURSE_IMAGE_SIZE else "")
-        problems.append(f"image size {got_size} instead of {size}{hint}")
-    return f"{call}: " + "; ".join(problems) + "." if problems else ""
-
-
-def read_run_settings(answer: Callable[[Any], Any]) -> None:
-    """Exercise 9.3: ``answer(run_dir)`` must return ``(class_names, image_size)`` read from
-    ``run_dir/run.json``: a list of str in the file's order, and an int. Tried on three run
-    folders (two and more classes, several sizes), given as str and as Path."""
-    problems = []
-    with tempfile.TemporaryDirectory(prefix="check-run-") as root:
-        for index, case in enumerate(RUN_CASES):
-            folder = write_run_json(Path(root) / f"run{index + 1}", **case)
-            argument = folder if index % 2 == 0 else str(folder)
-            got, error = call_safely(answer, argument)
-            problem = error or _settings_problem(got, folder, case, f"'run{index + 1}'")
-            if problem:
-                problems.append(problem.replace(str(Path(root)) + os.sep, ""))
-    report("Exercise 9.3", listed(_not_written(problems), MAX_LISTED),
-           success="The run folder tells you the classes and the image size: prediction never "
-                   "needs to be told them again.",
-           hint="run.json in the run folder is JSON; take its 'class_names' and 'image_size'.")
-
-
-# --------------------------------------------------------------------------------------------
-# Exercise 9.4: restore a run and predict one photo
-# --------------------------------------------------------------------------------------------
-
-#: The checker's runs: (class names, image size); each gets a tiny untrained network.
-PREDICT_RUNS = ((("bikes", "cars", "planes"), 24), (("cats", "dogs"), 32))
-
-
 def make_tiny_run(folder: Path, class_names: Sequence[str], image_size: int,
-                  seed: int = 0) -> Path:
+                  seed: int = 0, scale: float = 25.0) -> Path:
     """A run folder that ``helpers.predict.load_run`` accepts: run.json and a small untrained
-    network (one conv block, global average, softmax) as model.keras, with weights scaled up so
-    that its probabilities are far apart."""
+    network (one conv block, global average, softmax) as model.keras, with the last weights
+    multiplied by ``scale`` so that its probabilities are far apart."""
     import dataclasses
 
     from helpers import model as M
@@ -371,38 +304,10 @@ def make_tiny_run(folder: Path, class_names: Sequence[str], image_size: int,
                                  head="global_average", dense_units=(), initializer="he")
     network = M.build_model(config, seed=seed)
     fc = network.get_layer("fc1")
-    fc.kernel.assign(fc.kernel.numpy() * 25.0)
+    fc.kernel.assign(fc.kernel.numpy() * scale)
     write_run_json(folder, class_names, image_size)
     network.save(folder / "model.keras")
     return folder
-
-
-def _photo_problem(got: Any, expected_name: str, expected_p: float, probabilities: np.ndarray,
-                   class_names: Sequence[str], call: str) -> str:
-    if got is None:
-        return f"{call} returned None: did you forget `return`?"
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return f"{call} returned {got!r}; return two values, `return class_name, probability`."
-    name, p = got
-    if isinstance(name, (int, np.integer)):
-        return (f"{call} returned the index {name}; return the class name "
-                f"(class_names[{name}]) and its probability.")
-    try:
-        p = float(np.asarray(p).reshape(()))
-    except (TypeError, ValueError):
-        return f"{call}: the probability {p!r} is not one number."
-    problems = []
-    if str(name) != expected_name:
-        problems.append(f"class {name!r} instead of {expected_name!r}")
-    if not np.isclose(p, expected_p, atol=1e-4):
-        others = {class_names[i]: round(float(q), 4) for i, q in enumerate(probabilities)}
-        slip = (" (the probability of another class: give that of the predicted one)"
-                if any(np.isclose(p, q, atol=1e-4) for q in probabilities) else
-                " (not a probability of any class: did the photo go through your prepare, "
-                "with the run's image size?)")
-        problems.append(f"probability {p:.4f} instead of {expected_p:.4f}{slip}; the network "
-                        f"gives {others}")
-    return f"{call}: " + "; ".join(problems) + "." if problems else ""
 
 
 @contextlib.contextmanager
@@ -418,38 +323,210 @@ def _quiet_tensorflow():
         logger.setLevel(level)
 
 
-def predict_photo(answer: Callable[[Any, Any], Any],
-                  prepare_answer: Callable[[Any, int], Any] | None = None) -> None:
-    """Exercise 9.4: ``answer(run_dir, path)`` must restore the run (run.json and model.keras,
-    in safe mode) and return ``(class_name, probability)`` for the photo: the most probable
-    class and its probability, as ``helpers.predict.predict_files`` gives them. Tried on two
-    tiny runs (3 classes at 24 px, 2 at 32 px) and two photos each. ``prepare_answer``, the
-    learner's Exercise 9.1, is only mentioned when it is the reason things go wrong."""
+
+# --------------------------------------------------------------------------------------------
+# Exercise 9.1: save a model and load it back
+# --------------------------------------------------------------------------------------------
+
+
+def save_and_restore(answer: Callable[[Any, Any], Any]) -> None:
+    """Exercise 9.1: ``answer(model, path)`` must save ``model`` as the file ``path`` (a
+    ``.keras`` name) with ``model.save`` and return the model that
+    ``keras.models.load_model(path, safe_mode=True)`` rebuilds from it: a new object, whose
+    outputs equal the original's."""
+    import keras
+
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="check-save-") as root:
+        run_dir = make_tiny_run(Path(root) / "run", ("dogs", "cats"), 24)
+        original = keras.models.load_model(run_dir / "model.keras", safe_mode=True)
+        path = Path(root) / "my_model.keras"
+        with _quiet_tensorflow():
+            got, error = call_safely(answer, original, path)
+        x = np.random.default_rng(0).uniform(0, 1, (2, 24, 24, 3)).astype(np.float32)
+        if error:
+            problems.append(error.replace(str(Path(root)) + os.sep, ""))
+        elif not path.is_file():
+            problems.append("nothing was written as the file path: save the model there with its save method.")
+        elif got is None:
+            problems.append("the function returned None: return the model load_model gives.")
+        elif got is original:
+            problems.append("you returned the model you were given: return the one "
+                            "keras.models.load_model rebuilt from the file.")
+        elif not isinstance(got, keras.Model):
+            problems.append(f"you returned a {type(got).__name__}, not a Keras model.")
+        else:
+            same = np.allclose(np.asarray(got(x)), np.asarray(original(x)), atol=1e-6)
+            if not same:
+                problems.append("the restored model's outputs differ from the original's.")
+    report("Exercise 9.1", listed(_not_written(problems), MAX_LISTED),
+           success="The file holds the whole network: a model rebuilt from it gives the same "
+                   "outputs.",
+           hint="two calls: the model's save method with the path, then Keras's load_model on "
+                "the same path, in safe mode.")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 9.3: the prediction function
+# --------------------------------------------------------------------------------------------
+
+#: The checker's runs: (class names, image size), each with a tiny untrained network. The first
+#: lists its classes as the tutorial did, dogs first, so a hard-coded or sorted order shows.
+PREDICT_RUNS = ((("dogs", "cats"), 24), (("bikes", "cars", "planes"), 32))
+#: How much the tiny runs' last weights are scaled up: enough for clear answers, little enough
+#: that the probabilities are not all 0 or 1, so each slip changes them in its own way.
+SCALE = 4.0
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _slip_outputs(model: Any, paths: Sequence[Path], size: int) -> dict[str, np.ndarray]:
+    """The network's outputs for the photos prepared as training did and with each classic slip."""
+    right = np.stack([images.load_for_model(p, size) for p in paths])
+    outputs = {"right": right, "BGR": right[..., ::-1], "no /255": right * 255}
+    return {name: np.asarray(model(batch, training=False)) for name, batch in outputs.items()}
+
+
+_PREDICT_SLIPS = {
+    "BGR": ("the colour channels are in BGR order, as cv2.imread gives them: convert with "
+            "cv2.cvtColor(image, cv2.COLOR_BGR2RGB) before resizing"),
+    "no /255": "the pixels were not scaled to [0, 1]: training divided them by 255",
+    "softmax twice": ("the probabilities went through a second softmax: the course's models "
+                      "end with a Softmax layer, so their output already is the probabilities"),
+    "order": ("the probabilities are under the wrong class names: take the names in the order "
+              "of run.json's class_names (the order of the network's outputs), not sorted or "
+              "typed in"),
+}
+
+
+def _prediction_problem(got: Any, expected: np.ndarray, slips: dict[str, np.ndarray],
+                        class_names: Sequence[str], call: str) -> tuple[str, str]:
+    """``(kind, sentence)`` for what is wrong with a learner's list of {class: probability}, or
+    ("", "") when it is right."""
+    if got is None:
+        return "none", f"{call} returned None: did you forget `return`?"
+    if isinstance(got, dict) or not isinstance(got, (list, tuple)) or len(got) != len(expected):
+        return "type", (f"{call} returned {type(got).__name__}; return a list with one "
+                        f"dictionary {{class name: probability}} per photo ({len(expected)}).")
+    if not all(isinstance(d, dict) for d in got):
+        return "type", f"{call}: each item must be a dictionary {{class name: probability}}."
+    keys = [list(d) for d in got]
+    if any(sorted(map(str, k)) != sorted(class_names) for k in keys):
+        return "names", (f"{call}: the dictionaries' keys are {keys[0]}; expected the run's "
+                         f"classes {list(class_names)} (from run.json).")
+    try:
+        values = np.array([[float(d[name]) for name in class_names] for d in got])
+    except (TypeError, ValueError):
+        return "type", f"{call}: the probabilities must be numbers."
+    sums = values.sum(axis=1)
+    if not np.allclose(sums, 1, atol=1e-3):
+        return "sum", (f"{call}: the probabilities of a photo add up to {sums[0]:.4f}, not 1: "
+                       "return the network's whole output row for each photo, one probability "
+                       "per class.")
+    if np.allclose(values, expected, atol=1e-4):
+        return "", ""
+    candidates = dict(slips)
+    candidates["softmax twice"] = _softmax(expected)
+    for permutation in ([1, 0, *range(2, len(class_names))],
+                        list(np.argsort(class_names))):
+        if permutation != list(range(len(class_names))):
+            candidates.setdefault("order", expected[:, permutation])
+    distances = {name: float(np.abs(values - outputs).max())
+                 for name, outputs in candidates.items() if name != "right"}
+    closest = min(distances, key=distances.get)
+    if distances[closest] < 1e-3:
+        return closest, f"{call}: {_PREDICT_SLIPS[closest]}."
+    first = {n: round(float(v), 4) for n, v in zip(class_names, values[0])}
+    right = {n: round(float(v), 4) for n, v in zip(class_names, expected[0])}
+    return "values", (f"{call}: for the first photo you gave {first}; the course's prediction "
+                      f"is {right}. Prepare the photos exactly as training did (RGB, "
+                      "INTER_AREA resize to the run's size, float32 / 255).")
+
+
+def _error_problem(error: str, call: str) -> tuple[str, str]:
+    """A crash, explained when Keras refused the input's shape (no batch axis, another size)."""
+    found = re.search(r"expected shape=\(None, (\d+), (\d+), 3\), found shape=\(([\d, ]+)\)", error)
+    if found:
+        size = int(found[1])
+        shape = tuple(int(n) for n in found[3].split(",") if n.strip())
+        if len(shape) == 3:
+            return "batch", (f"{call}: the network was given one photo of shape {shape} without "
+                             "the batch axis; it takes a batch (photos, height, width, 3): "
+                             "stack the photos, or add an axis with image[np.newaxis].")
+        if len(shape) == 4 and shape[1:3] != (size, size):
+            return "size", (f"{call}: the photos were resized to {shape[1]}x{shape[2]}, but this "
+                            f"run's network takes {size}x{size}: use the image_size of run.json.")
+    return "error", error
+
+
+def predict_photos(answer: Callable[[Any, Any], Any], run_dir: Any = None,
+                   photos: Sequence[Any] | None = None) -> None:
+    """Exercise 9.3: ``answer(run_dir, paths)`` must load the run's model with
+    ``keras.models.load_model``, prepare every photo exactly as training did and return one
+    dictionary ``{class name: probability}`` per photo, classes in run.json's order, as
+    ``helpers.predict.class_probabilities`` does. Tried on two tiny runs (dogs/cats listed dogs
+    first, at 24 px; three classes at 32 px) and, when ``run_dir`` is given, on that run too;
+    ``photos`` (real photos) are used when given, generated photos otherwise. The classic slips
+    each get their own sentence: BGR, no /255, another size, no batch axis, probabilities that
+    do not sum to 1 (or went through a second softmax), the class order."""
     from helpers import predict
 
-    problems = []
+    problems: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="check-predict-") as root:
         root_path = Path(root)
-        photos = [write_photo(root_path / name, generated_photo(h, w, seed))
-                  for seed, (name, h, w) in enumerate(PREPARE_PHOTOS[:2])]
-        for index, (names, size) in enumerate(PREDICT_RUNS):
-            run_dir = make_tiny_run(root_path / f"run{index + 1}", names, size, seed=index)
-            expected = predict.predict_files(run_dir, photos)
-            for photo, prediction in zip(photos, expected):
-                call = f"predict_photo('run{index + 1}', {photo.name!r})"
-                with _quiet_tensorflow():  # model.predict on a new model per call: retracing notes
-                    got, error = call_safely(answer, run_dir if index == 0 else str(run_dir), photo)
-                problem = error or _photo_problem(got, prediction.class_name,
-                                                  prediction.probability,
-                                                  prediction.probabilities, names, call)
-                if problem:
-                    problems.append(problem.replace(str(root_path) + os.sep, ""))
-        if problems and prepare_answer is not None and not any(NOT_WRITTEN in p for p in problems):
-            got, error = call_safely(prepare_answer, photos[0], 24)
-            if error or _prepare_problem(got, photos[0], 24)[0]:
-                problems.append("your prepare (Exercise 9.1) is not right yet: fix it first.")
-    report("Exercise 9.4", listed(_not_written(problems), MAX_LISTED),
-           success="You restored a run in safe mode and predicted a photo with the training "
-                   "preprocessing: what python -m helpers.predict does.",
-           hint="use your read_run_settings and prepare, load the run's model.keras in "
-                "safe mode, and return the most probable class with its probability.")
+        if photos:
+            paths = [Path(p) for p in photos]
+        else:
+            paths = [write_photo(root_path / name, generated_photo(h, w, seed))
+                     for seed, (name, h, w) in enumerate(PREPARE_PHOTOS)]
+        runs = [make_tiny_run(root_path / f"run{i + 1}", names, size, seed=i, scale=SCALE)
+                for i, (names, size) in enumerate(PREDICT_RUNS)]
+        if run_dir is not None:
+            runs.append(Path(run_dir))
+        for index, folder in enumerate(runs):
+            loaded = predict.load_run(folder)
+            shown = f"run{index + 1}" if folder.parent == root_path else folder.name
+            call = f"predict_photos({shown!r}, {len(paths)} photos)"
+            expected = np.array([[d[n] for n in loaded.class_names]
+                                 for d in predict.class_probabilities(loaded, paths)])
+            with _quiet_tensorflow():
+                got, error = call_safely(answer, folder if index % 2 == 0 else str(folder),
+                                         [str(p) for p in paths])
+            if error:
+                kind, sentence = _error_problem(error.replace(str(root_path) + os.sep, ""), call)
+                kind = "stub" if NOT_WRITTEN in error else kind
+                sentence = sentence if kind != "error" else " ".join(
+                    f"{call} {error.partition(') ')[2]}".split())
+                problems.append((kind, sentence))
+                continue
+            slips = _slip_outputs(loaded.model, paths, loaded.image_size)
+            kind, sentence = _prediction_problem(got, expected, slips, loaded.class_names, call)
+            if kind:
+                problems.append((kind, sentence))
+    report("Exercise 9.3", listed(_not_written(_grouped(problems)), MAX_LISTED),
+           success="Your function predicts as the course's does: the run's model, training's "
+                   "preprocessing, one probability per class in run.json's order.",
+           hint="read class_names and image_size from run.json, load model.keras, prepare each "
+                "photo as in Exercise 9.2, stack them into one batch, call the model, and pair "
+                "each row with the class names.")
+
+
+# --------------------------------------------------------------------------------------------
+# The course's prediction function or the learner's
+# --------------------------------------------------------------------------------------------
+
+
+def chosen(exercise: str, learners: Callable[..., Any], courses: Callable[..., Any],
+           name: str) -> Callable[..., Any]:
+    """The learner's function when ``exercise``'s check passed in this kernel, the course's
+    otherwise; prints which one the notebook goes on with."""
+    from helpers.check import RESULTS
+
+    if RESULTS.get(exercise) == "passed":
+        print(f"Going on with your {name} (Exercise {exercise} passed).")
+        return learners
+    print(f"Going on with the course's {name}: Exercise {exercise} has not passed yet.")
+    return courses
