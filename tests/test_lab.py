@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,11 +22,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from _browser import CHROMEDRIVER, CHROMIUM, selenium_webdriver
 from tools.notebooks import NOTEBOOKS, ROOT, ensure_kernel
 from tools.workspace import update
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 NOTEBOOK = NOTEBOOKS / "01_the_neuron.ipynb"
 
 pytestmark = pytest.mark.notebook
@@ -35,16 +33,7 @@ pytestmark = pytest.mark.notebook
 
 @pytest.fixture(scope="module")
 def webdriver():
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[dev]')")
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
-            pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} is missing; installing them needs root and apt-get")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        install = ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]
-        if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-            subprocess.run(install, env=env, capture_output=True, check=True)
-    return webdriver
+    return selenium_webdriver()
 
 
 def free_port() -> int:

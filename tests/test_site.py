@@ -14,25 +14,21 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
-import subprocess
 import threading
 import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from _browser import CHROMEDRIVER, CHROMIUM, selenium_webdriver
 from tools.notebooks import course_notebooks
 from tools.site import (ERROR_CLASS, MATHJAX_URL, Page, build, executed_copy, exporter, lesson_time, links_to_pages,
                         navigation, page_sections, table_of_contents)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 NOTEBOOKS = course_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
@@ -103,18 +99,8 @@ def test_a_page_comes_from_the_executed_copy_only_when_it_is_a_current_full_run(
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Make sure Debian's chromium and chromedriver are there: install them as root, else skip."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[dev]')")
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
-            pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} is missing and installing them needs root and apt-get: "
-                        "sudo apt-get install chromium chromium-driver")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        install = ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]
-        if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-            subprocess.run(install, env=env, capture_output=True, check=True)
-    return webdriver
+    """Debian's chromium and chromedriver: installed as root when missing, else the test skips."""
+    return selenium_webdriver()
 
 
 @pytest.fixture(scope="module")

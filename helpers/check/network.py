@@ -28,6 +28,16 @@ from helpers import model as reference
 from helpers.check import NOT_WRITTEN, as_whole_number, call_safely, listed, report
 
 
+def _as_numbers(case: str, got: Any) -> tuple[np.ndarray | None, str]:
+    """``(float64 array, "")`` of what a learner's function returned, else ``(None, why not)``."""
+    if got is None:
+        return None, f"{case} you returned None: did you forget `return`?"
+    try:
+        return np.asarray(got, dtype=np.float64), ""
+    except (TypeError, ValueError):
+        return None, f"{case} you returned {type(got).__name__}, not a tensor of numbers."
+
+
 def _whole(value: Any) -> int | None:
     """``value`` as an int when it is a whole number (48, 48.0, np.int64(48)), else None."""
     return as_whole_number(value)[0]
@@ -421,13 +431,9 @@ def conv_block(answer: Callable[[Any, Any, Any], Any]) -> None:
                 break
             continue
         case = f"for {description}"
-        if got is None:
-            problems.append(f"{case} you returned None: did you forget `return`?")
-            continue
-        try:
-            got = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            problems.append(f"{case} you returned {type(got).__name__}, not a tensor of numbers.")
+        got, problem = _as_numbers(case, got)
+        if problem:
+            problems.append(problem)
             continue
         same_shape = got.shape == expected.shape
         if same_shape and np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=0, atol=ATOL):
@@ -532,13 +538,9 @@ def forward_pass(answer: Callable[[Any, Any], Any]) -> None:
                 break
             continue
         case = f"for a network on {size}x{size}x3 photos with {classes} classes"
-        if got is None:
-            problems.append(f"{case} you returned None: did you forget `return`?")
-            continue
-        try:
-            got = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            problems.append(f"{case} you returned {type(got).__name__}, not a tensor of numbers.")
+        got, problem = _as_numbers(case, got)
+        if problem:
+            problems.append(problem)
             continue
         if got.shape != expected.shape:
             problems.append(f"{case} and 3 photos you returned shape {got.shape}; expected "
