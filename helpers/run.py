@@ -34,7 +34,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,21 +221,28 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_json_atomically(path: str | os.PathLike, value: Any) -> None:
-    """Write ``value`` as JSON to a temporary file beside ``path``, then rename it over ``path``."""
-    path = Path(path)
-    tmp = temporary_path(path)
+def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` into a temporary file beside ``path``, flush it to disk, rename it over
+    ``path``. Until the rename ``path`` keeps its previous content; on any error (or a kill)
+    the temporary file is removed and ``path`` is left whole."""
+    tmp = temporary_path(path)  # same suffix as path (Keras wants .keras)
     try:
-        with open(tmp, "w", encoding="utf-8") as file:
-            json.dump(value, file, indent=1)
-            file.write("\n")
-            file.flush()
+        write(tmp)
+        with open(tmp, "rb") as file:
             os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def write_json_atomically(path: str | os.PathLike, value: Any) -> None:
+    """Write ``value`` as JSON to a temporary file beside ``path``, then rename it over ``path``."""
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(value, indent=1) + "\n", encoding="utf-8")
+
+    _replace_atomically(Path(path), write)
 
 
 def save_model_atomically(model: keras.Model, path: str | os.PathLike) -> None:
@@ -245,17 +252,7 @@ def save_model_atomically(model: keras.Model, path: str | os.PathLike) -> None:
     save leaves it whole. The file holds the architecture, the weights and, for a compiled
     model, the optimizer with its state (step count, moments).
     """
-    path = Path(path)
-    tmp = temporary_path(path)  # ends in .keras, as Keras wants
-    try:
-        model.save(tmp)
-        with open(tmp, "rb") as file:
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    _replace_atomically(Path(path), model.save)
 
 
 def load_model(path: Path, compile: bool = True) -> keras.Model:
