@@ -240,7 +240,9 @@ def _replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
 def write_json_atomically(path: str | os.PathLike, value: Any) -> None:
     """Write ``value`` as JSON to a temporary file beside ``path``, then rename it over ``path``."""
     def write(tmp: Path) -> None:
-        tmp.write_text(json.dumps(value, indent=1) + "\n", encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as file:
+            json.dump(value, file, indent=1)
+            file.write("\n")
 
     _replace_atomically(Path(path), write)
 
