@@ -625,3 +625,32 @@ def test_small_data_is_decoded_once_and_large_data_streams(shapes, tmp_path, mon
         T.train(shapes, tmp_path / "stream", **quick(epochs=1))
     info = T.read_run(tmp_path / "stream")["data"]
     assert info["decoded_once"] is False and info["cached"] is False
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_fused_adam_gives_the_same_weights_as_keras_adam_and_saves_as_adam(name, tmp_path):
+    # use_fused_adam swaps Adam's fifteen tensor operations per weight for TensorFlow's one
+    # ResourceApplyAdam kernel: the same arithmetic, so the same weights after a few steps.
+    recipe = T.RECIPES["original" if name == "adam" else "improved"]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 6)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 48)]
+
+    def trained(optimizer):
+        keras.utils.set_random_seed(1)
+        net = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                                keras.layers.Dense(2), keras.layers.Softmax()])
+        net.compile(optimizer=optimizer, loss="categorical_crossentropy")
+        net.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+        return net
+
+    plain_cls = keras.optimizers.Adam if name == "adam" else keras.optimizers.AdamW
+    kwargs = {} if name == "adam" else {"weight_decay": recipe.weight_decay}
+    plain = trained(plain_cls(1e-2, **kwargs))
+    fused = trained(T.use_fused_adam(plain_cls(1e-2, **kwargs)))
+    for a, b in zip(plain.get_weights(), fused.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert T.make_optimizer(recipe, 1e-3, 10).update_step.__func__ is T._fused_adam_update_step
+    fused.save(tmp_path / "fused.keras")
+    loaded = keras.models.load_model(tmp_path / "fused.keras")
+    assert type(loaded.optimizer) is plain_cls and int(loaded.optimizer.iterations) == 9
