@@ -54,7 +54,7 @@ def test_reference_iterations_match_the_split_of_helpers_data():
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.1: the epoch model.keras holds
+# Exercise 8.4: the epoch model.keras holds
 # --------------------------------------------------------------------------------------------
 
 
@@ -67,9 +67,9 @@ def right_checkpoint(history):
 
 
 def test_checkpoint_epoch_right_answers_pass(capsys):
-    passes(check.checkpoint_epoch, right_checkpoint, capsys, "Exercise 8.1")
+    passes(check.checkpoint_epoch, right_checkpoint, capsys, "Exercise 8.4")
     passes(check.checkpoint_epoch, lambda h: int(np.nanargmin(h["val_loss"])) + 1, capsys,
-           "Exercise 8.1")
+           "Exercise 8.4")
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -97,7 +97,7 @@ def test_checkpoint_epoch_stub_is_not_written_yet():
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.2: where overfitting starts
+# Exercise 8.5: where overfitting starts
 # --------------------------------------------------------------------------------------------
 
 
@@ -123,8 +123,8 @@ def with_early_stopping(history, k):
 
 
 def test_overfitting_start_right_answers_pass(capsys):
-    passes(check.overfitting_start, right_overfitting_start, capsys, "Exercise 8.2")
-    passes(check.overfitting_start, with_early_stopping, capsys, "Exercise 8.2")
+    passes(check.overfitting_start, right_overfitting_start, capsys, "Exercise 8.5")
+    passes(check.overfitting_start, with_early_stopping, capsys, "Exercise 8.5")
 
 
 def stop_epoch(history, k):
@@ -185,7 +185,7 @@ def test_overfitting_start_stub_is_not_written_yet():
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.3: iterations
+# Exercise 8.6: iterations
 # --------------------------------------------------------------------------------------------
 
 
@@ -196,10 +196,10 @@ def right_iterations(n_images, batch_size, epochs, validation_fraction=0.2):
 
 
 def test_iterations_right_answers_pass(capsys):
-    passes(check.iterations, right_iterations, capsys, "Exercise 8.3")
+    passes(check.iterations, right_iterations, capsys, "Exercise 8.6")
     passes(check.iterations,
            lambda n, b, e, f: (-(-int(n * (1 - f)) // b), -(-int(n * (1 - f)) // b) * e),
-           capsys, "Exercise 8.3")
+           capsys, "Exercise 8.6")
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -223,7 +223,7 @@ def test_iterations_stub_is_not_written_yet():
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.4: EarlyStopping
+# Exercise A4.1: EarlyStopping
 # --------------------------------------------------------------------------------------------
 
 
@@ -231,11 +231,11 @@ def test_early_stopping_right_answers_pass(capsys):
     passes(check.early_stopping,
            lambda p: keras.callbacks.EarlyStopping(monitor="val_loss", patience=p,
                                                    restore_best_weights=True),
-           capsys, "Exercise 8.4")
+           capsys, "Exercise A4.1")
     passes(check.early_stopping,  # mode="min" and verbose are fine; verbose prints nothing here
            lambda p: keras.callbacks.EarlyStopping(patience=p, mode="min", verbose=1,
                                                    restore_best_weights=True),
-           capsys, "Exercise 8.4")
+           capsys, "Exercise A4.1")
 
 
 @pytest.mark.parametrize("wrong, words", [

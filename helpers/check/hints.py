@@ -158,23 +158,41 @@ HINTS: dict[str, tuple[str, ...]] = {
             "dataclasses.replace(course_model.ORIGINAL, ...) with image_size, num_classes, "
             "filters and dense_units set, then course_model.build_model(config, seed=SEED)."),
     # 08 Training the classifier
-    "8.1": ("The checkpoint keeps the epoch with the lowest validation loss; on a tie the first "
+    "8.1": ("Three parts: the forward pass and the loss recorded on a gradient tape (a `with` "
+            "block), then the tape's gradients, then the optimizer's update. The two numbers to return "
+            "come from the forward pass.",
+            "probabilities = model(images, training=True); loss = the tf.reduce_mean of "
+            "keras.losses.categorical_crossentropy(labels, probabilities); gradients = "
+            "tape.gradient(loss, model.trainable_variables); optimizer.apply_gradients(zip(...)); "
+            "right answers: tf.argmax of both along axis 1, compared, cast to float, summed."),
+    "8.2": ("Two inner loops per epoch: one over the training batches that calls train_step and "
+            "keeps running sums, one over the validation batches that only calls the model. "
+            "Divide the sums by the number of photos, not of batches.",
+            "Before the epochs: optimizer.build(model.trainable_variables) and a dict of four "
+            "empty lists. Training: total += float(loss) * len(images), correct += float(right), "
+            "seen += len(images). Validation: model(images, training=False), the summed "
+            "categorical_crossentropy and the summed right answers. Append, print, return."),
+    "8.3": ("compile fixes the optimizer, the loss and the metric; keras.callbacks has a class "
+            "for each of the three jobs; fit takes them all in one list.",
+            "keras.optimizers.Adam(1e-4), keras.losses.CategoricalCrossentropy(), "
+            "metrics=['accuracy']; ModelCheckpoint(str(Path(folder) / 'best.keras'), "
+            "monitor='val_loss', save_best_only=True), EarlyStopping(monitor='val_loss', "
+            "patience=patience, restore_best_weights=True), BackupAndRestore(str(Path(folder) / "
+            "'backup')); fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[..., "
+            "*more_callbacks], verbose=2, shuffle=False)."),
+    "8.4": ("The checkpoint keeps the epoch with the lowest validation loss; on a tie the first "
             "such epoch stays, and a NaN loss never wins.",
             "Walk through history['epoch'] and history['val_loss'] together, remembering the "
             "epoch of the smallest finite loss so far (math.isfinite); replace it only on a "
             "strictly smaller loss."),
-    "8.2": ("Overfitting starts at an epoch whose validation loss is not beaten by any of the k "
+    "8.5": ("Overfitting starts at an epoch whose validation loss is not beaten by any of the k "
             "epochs after it.",
             "For each position i, look at val_loss[i+1 : i+1+k]; if there are k of them and none "
             "is lower, return history['epoch'][i]. None when no epoch qualifies."),
-    "8.3": ("Training sees only the photos that are not held out for validation; each epoch is "
+    "8.6": ("Training sees only the photos that are not held out for validation; each epoch is "
             "that number divided by the batch size, rounded up.",
             "Training images = n_images − round(n_images · validation_fraction); per epoch "
             "math.ceil(training / batch_size); return it and per epoch × epochs."),
-    "8.4": ("Keras has a ready-made callback that stops training when a monitored number stops "
-            "improving, and can go back to the best weights.",
-            "keras.callbacks.EarlyStopping watching 'val_loss', with the given patience and "
-            "restore_best_weights switched on."),
     # 09 Saving, restoring, predicting
     "9.1": ("A .keras file holds the whole model; saving it and rebuilding it are one call "
             "each, one on the model, one in keras.models.",
@@ -296,6 +314,11 @@ HINTS: dict[str, tuple[str, ...]] = {
              "is never half done.",
              "json.dump into a temporary file in the same folder, then os.replace(temporary, "
              "path); if anything fails, unlink the temporary file and raise again."),
+    # A4 Run folders and resuming
+    "A4.1": ("Keras has a ready-made callback that stops training when a monitored number stops "
+             "improving, and can go back to the best weights.",
+             "keras.callbacks.EarlyStopping watching 'val_loss', with the given patience and "
+             "restore_best_weights switched on."),
 }
 
 

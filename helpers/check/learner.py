@@ -17,8 +17,13 @@ solutions out (``make student SOLUTIONS=no``).
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from helpers.check.hints import HINTS, exercises_of
 
@@ -128,3 +133,51 @@ def saved_status(path: Path) -> dict[str, str]:
         if exercise and cell.get("cell_type") == "code":
             statuses[exercise] = output_status(cell.get("outputs", []))
     return statuses
+
+
+def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[Any], None],
+                  namespace: dict[str, Any] | None = None, folder: Path | str = ".") -> Any:
+    """``name`` as the learner wrote it in exercise ``exercise`` of ``notebook`` (a file in
+    ``folder``, the notebooks' folder), if the exercise's ``checker`` passes it now; else None.
+
+    Only the cell's imports and definitions run (its ``check...`` line does not), in a fresh
+    namespace that starts as a copy of ``namespace`` (the names the cell uses from its notebook,
+    e.g. ``{"keras": keras}``). The checker runs silently. This is how a later notebook goes on
+    with the network or the loop the learner wrote in an earlier one, like d2l's saved functions.
+    """
+    path = Path(folder) / notebook
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    sources = ["".join(c.get("source", "")) for c in cells
+               if c.get("metadata", {}).get("exercise", {}).get("id") == exercise]
+    if not sources:
+        return None
+    try:
+        tree = ast.parse(sources[0])
+    except SyntaxError:
+        return None
+    kept = [node for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
+    scope = dict(namespace or {})
+    try:
+        exec(compile(ast.Module(body=kept, type_ignores=[]), str(path), "exec"), scope)
+    except Exception:  # the learner's cell may fail in any way; then it is simply not used
+        return None
+    found = scope.get(name)
+    if found is None:
+        return None
+    from helpers.check import RESULTS, ExerciseError
+
+    before = dict(RESULTS)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            checker(found)
+        passed = True
+    except (ExerciseError, Exception):
+        passed = False
+    finally:
+        RESULTS.clear()
+        RESULTS.update(before)
+    return found if passed else None

@@ -1,4 +1,5 @@
-"""Checkers for the exercises of notebook 08 (training the classifier).
+"""Checkers for the end-of-notebook exercises of notebook 08 (training the classifier) and of
+appendix A4 (run folders: early stopping).
 
 Each checker calls the learner's answer on several cases, compares it with the reference rule
 written out below and either prints one line with a check mark or raises
@@ -6,10 +7,10 @@ written out below and either prints one line with a check mark or raises
 where it can tell, which slip gives that answer.
 
     from helpers.check import training_run as check
-    check.checkpoint_epoch(checkpoint_epoch)        # Exercise 8.1
-    check.overfitting_start(overfitting_start)      # Exercise 8.2
-    check.iterations(iterations)                    # Exercise 8.3
-    check.early_stopping(make_early_stopping)       # Exercise 8.4
+    check.checkpoint_epoch(checkpoint_epoch)        # Exercise 8.4
+    check.overfitting_start(overfitting_start)      # Exercise 8.5
+    check.iterations(iterations)                    # Exercise 8.6
+    check.early_stopping(make_early_stopping)       # Exercise A4.1
 
 A history is a dict of lists, one entry per epoch, as ``helpers.train`` writes ``history.json``:
 ``{"epoch": [1, 2, ...], "loss": [...], "accuracy": [...], "val_loss": [...],
@@ -65,7 +66,7 @@ def make_history(val_loss: Sequence[float], val_accuracy: Sequence[float] | None
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.1: which epoch model.keras holds
+# Exercise 8.4: which epoch model.keras holds
 # --------------------------------------------------------------------------------------------
 
 
@@ -124,7 +125,7 @@ def _checkpoint_mistake(got: int, history: dict[str, list], expected: int) -> st
 
 
 def checkpoint_epoch(answer: Callable[[dict[str, list]], Any]) -> None:
-    """Exercise 8.1: ``answer(history)`` returns the epoch (from 1) whose weights model.keras
+    """Exercise 8.4: ``answer(history)`` returns the epoch (from 1) whose weights model.keras
     holds: the first epoch with the lowest finite validation loss."""
     problems: list[str] = []
     for val_loss, val_accuracy, about in CHECKPOINT_CASES:
@@ -143,14 +144,14 @@ def checkpoint_epoch(answer: Callable[[dict[str, list]], Any]) -> None:
             mistake = _checkpoint_mistake(number, history, expected)
             problems.append(f"{case}; expected epoch {expected}" + (f": {mistake}" if mistake
                                                                     else "."))
-    report("Exercise 8.1", listed(problems, MAX_LISTED),
+    report("Exercise 8.4", listed(problems, MAX_LISTED),
            success="model.keras holds the first epoch with the lowest validation loss.",
            hint="walk through history['epoch'] and history['val_loss'] together and remember the "
                 "epoch whenever the loss is strictly lower than the lowest so far (and finite).")
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.2: where overfitting starts
+# Exercise 8.5: where overfitting starts
 # --------------------------------------------------------------------------------------------
 
 
@@ -234,7 +235,7 @@ def _overfitting_mistake(got: int | None, history: dict[str, list], k: int,
 
 
 def overfitting_start(answer: Callable[[dict[str, list], int], Any]) -> None:
-    """Exercise 8.2: ``answer(history, k)`` returns the first epoch (from 1) after which ``k``
+    """Exercise 8.5: ``answer(history, k)`` returns the first epoch (from 1) after which ``k``
     epochs in a row bring no lower validation loss, or None."""
     problems: list[str] = []
     for val_loss, k, about in OVERFITTING_CASES:
@@ -251,14 +252,14 @@ def overfitting_start(answer: Callable[[dict[str, list], int], Any]) -> None:
         elif number != expected:
             mistake = _overfitting_mistake(number, history, k, expected)
             problems.append(f"{case}; expected {expected}" + (f": {mistake}" if mistake else "."))
-    report("Exercise 8.2", listed(problems, MAX_LISTED),
+    report("Exercise 8.5", listed(problems, MAX_LISTED),
            success="You find the epoch that early stopping with patience k would restore.",
            hint="for each epoch i, look at val_loss[i+1 : i+1+k]: if there are k of them and none "
                 "is lower than val_loss[i], the answer is epoch i + 1; if no epoch passes, None.")
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.3: iterations per epoch and in all
+# Exercise 8.6: iterations per epoch and in all
 # --------------------------------------------------------------------------------------------
 
 
@@ -303,7 +304,7 @@ def _iterations_mistake(got: tuple[int, int], case: tuple[int, int, int, float],
 
 
 def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
-    """Exercise 8.3: ``answer(n_images, batch_size, epochs, validation_fraction)`` returns
+    """Exercise 8.6: ``answer(n_images, batch_size, epochs, validation_fraction)`` returns
     ``(iterations per epoch, iterations in total)``."""
     problems: list[str] = []
     only_type: list[str] = []  # right values, wrong type: listed after the wrong values
@@ -334,14 +335,14 @@ def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
         elif numbers_ != expected:
             mistake = _iterations_mistake(numbers_, case, expected)
             problems.append(f"{shown}; expected {expected}" + (f": {mistake}" if mistake else "."))
-    report("Exercise 8.3", listed(problems + only_type, MAX_LISTED),  # wrong values first
+    report("Exercise 8.6", listed(problems + only_type, MAX_LISTED),  # wrong values first
            success="Training images after the split, batches rounded up, times the epochs.",
            hint="only the images not held out for validation are trained on; the last, "
                 "smaller batch of an epoch still counts.")
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 8.4: an EarlyStopping callback for a requirement
+# Exercise A4.1: an EarlyStopping callback for a requirement
 # --------------------------------------------------------------------------------------------
 
 #: The patience values the checker asks for.
@@ -415,7 +416,7 @@ def simulate_early_stopping(callback: Any, val_losses: Sequence[float]) -> tuple
 
 
 def early_stopping(answer: Callable[[int], Any]) -> None:
-    """Exercise 8.4: ``answer(patience)`` returns ``keras.callbacks.EarlyStopping`` watching
+    """Exercise A4.1: ``answer(patience)`` returns ``keras.callbacks.EarlyStopping`` watching
     the validation loss with that patience, restoring the best epoch's weights."""
     problems: list[str] = []
     for patience in PATIENCE_CASES:
@@ -442,7 +443,7 @@ def early_stopping(answer: Callable[[int], Any]) -> None:
                                 f"{patience}, your callback stopped after epoch {epochs_run} with "
                                 f"the weights of epoch {restored}; expected to stop after epoch "
                                 f"{4 + patience} with the weights of epoch 4.")
-    report("Exercise 8.4", problems,
+    report("Exercise A4.1", problems,
            success="EarlyStopping(monitor='val_loss', patience=..., restore_best_weights=True).",
            hint="Keras has a ready-made callback for this; watch the validation loss and "
                 "keep the best weights.")

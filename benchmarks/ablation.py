@@ -1,0 +1,153 @@
+"""From the tutorial's network to the course's, one change at a time, on the validation split.
+
+    .venv/bin/python benchmarks/ablation.py                      # every step, seeds 0 and 1
+    .venv/bin/python benchmarks/ablation.py --seeds 0 1 2 --epochs 60
+    .venv/bin/python benchmarks/ablation.py --table               # print the stored table only
+
+Each step keeps every change of the step before and adds one:
+
+1. ``tutorial``: the tutorial's network (three conv → pool → ReLU blocks of 32, 32, 64 filters,
+   flatten, dense 128, dense 2) at 128 px, its initial weights, Adam at a constant 1e-4;
+2. ``+ batch norm``: a batch normalisation after every convolution, He initial weights;
+3. ``+ global average + dropout``: the flatten and dense 128 replaced by each channel's mean
+   and dropout 0.3 before the output layer;
+4. ``+ augmentation``: random flips, turns, zooms, shifts and contrast inside the model;
+5. ``+ AdamW, cosine decay``: AdamW (weight decay 0.01) from 2e-3, decaying to 0 along a cosine;
+6. ``+ five blocks, 96 px``: filters 32, 64, 128, 256, 512 on 96x96 photos: the course's recipe.
+
+Every run is ``helpers.train.train`` on the same seeded 80/20 split of
+``cats-dogs/training_data`` for the same number of epochs (60, the course's), batches of 32. It
+never looks at ``testing_data``. Per run it records the validation accuracy of the kept epoch
+(lowest validation loss), the mean validation accuracy of the last ten epochs (the steadier
+figure) and the minutes. Results go to ``benchmarks/results/ablation.json``, one entry per step
+and seed, written after every run; a run already there is not repeated, so an interrupted
+benchmark picks up where it stopped. Notebook 08 shows the table from that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "benchmarks" / "results" / "ablation.json"
+STEP_NAMES = ("tutorial", "+ batch norm", "+ global average + dropout", "+ augmentation",
+              "+ AdamW, cosine decay", "+ five blocks, 96 px")
+
+
+def step_settings(step: int) -> tuple[str, object]:
+    """Step ``step`` (0-based) of the ablation: the recipe name and the ``ModelConfig``."""
+    from helpers import model as M
+
+    config = dataclasses.replace(M.ORIGINAL, image_size=128)
+    if step >= 1:
+        config = dataclasses.replace(config, batch_norm=True,
+                                     batch_norm_momentum=M.IMPROVED.batch_norm_momentum,
+                                     initializer="he")
+    if step >= 2:
+        config = dataclasses.replace(config, head="global_average", dense_units=(),
+                                     dropout=M.IMPROVED.dropout)
+    if step >= 3:
+        config = dataclasses.replace(config, augment=True)
+    recipe = "improved" if step >= 4 else "original"
+    if step >= 5:
+        config = M.IMPROVED
+    return recipe, config
+
+
+def run_step(step: int, seed: int, train_dir: Path, epochs: int) -> dict:
+    """Train step ``step`` with ``seed``; its validation figures."""
+    import keras
+    import numpy as np
+
+    from helpers import train as T
+
+    recipe, config = step_settings(step)
+    keras.backend.clear_session()
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        result = T.train(train_dir, Path(folder) / "run", recipe=recipe, config=config,
+                         epochs=epochs, seed=seed, verbose=0)
+        minutes = (time.perf_counter() - started) / 60
+    history = result.history
+    kept = result.best_epoch - 1
+    return {"step": step, "name": STEP_NAMES[step], "seed": seed, "epochs": epochs,
+            "recipe": recipe, "image_size": config.image_size,
+            "parameters": int(result.model.count_params()),
+            "kept_epoch": result.best_epoch,
+            "kept_val_accuracy": round(float(history["val_accuracy"][kept]), 4),
+            "last_ten_val_accuracy": round(float(np.mean(history["val_accuracy"][-10:])), 4),
+            "lowest_val_loss": round(float(history["val_loss"][kept]), 4),
+            "minutes": round(minutes, 2)}
+
+
+def load_results(path: Path = RESULTS) -> list[dict]:
+    """The stored runs (an empty list before the first)."""
+    return json.loads(path.read_text())["runs"] if path.exists() else []
+
+
+def table(runs: list[dict]) -> str:
+    """The Markdown table: per step, the mean over its seeds of each figure."""
+    lines = ["| step | seeds | kept-epoch val acc | last-ten val acc | parameters | minutes |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for step, name in enumerate(STEP_NAMES):
+        rows = [run for run in runs if run["step"] == step]
+        if not rows:
+            continue
+
+        def mean(key: str) -> float:
+            return sum(run[key] for run in rows) / len(rows)
+
+        seeds = ", ".join(str(run["seed"]) for run in sorted(rows, key=lambda run: run["seed"]))
+        lines.append(f"| {step + 1}. {name} | {seeds} | {mean('kept_val_accuracy'):.3f} | "
+                     f"{mean('last_ten_val_accuracy'):.3f} | {rows[0]['parameters']:,} | "
+                     f"{mean('minutes'):.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--steps", type=int, nargs="+", default=list(range(1, len(STEP_NAMES) + 1)),
+                        help="which steps to run, 1 to 6 (default: all)")
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="the cats-dogs folder (default: the course's)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON file of results")
+    parser.add_argument("--table", action="store_true", help="print the stored table and stop")
+    args = parser.parse_args(argv)
+    if args.table:
+        print(table(load_results(args.results)))
+        return 0
+
+    from helpers.datasets import dataset_dir
+    from helpers.run import write_json_atomically
+
+    train_dir = (args.data or dataset_dir("cats-dogs")) / "training_data"
+    runs = load_results(args.results)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    for seed in args.seeds:
+        for step in (s - 1 for s in args.steps):
+            if any(r["step"] == step and r["seed"] == seed and r["epochs"] == args.epochs
+                   for r in runs):
+                continue
+            row = run_step(step, seed, train_dir, args.epochs)
+            runs.append(row)
+            write_json_atomically(args.results, {"runs": runs})
+            print(f"step {step + 1} ({row['name']}), seed {seed}: kept epoch {row['kept_epoch']}, "
+                  f"val acc {row['kept_val_accuracy']:.3f}, last ten {row['last_ten_val_accuracy']:.3f}, "
+                  f"{row['minutes']:.1f} min", flush=True)
+    print(table(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
