@@ -48,8 +48,8 @@ from helpers.model import ModelConfig
 
 #: The keys of each result of :func:`learning_curve`.
 RESULT_KEYS = ("label", "augment", "per_class", "train_images", "val_images", "epochs", "steps",
-               "best_epoch", "val_accuracy", "test_accuracy", "test_images", "seconds",
-               "reused", "run_dir")
+               "best_epoch", "val_accuracy", "test_accuracy", "test_images", "test_correct",
+               "seconds", "reused", "run_dir")
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,9 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
     Returns one dict per size, in the order of ``sizes``, with :data:`RESULT_KEYS`: ``label``,
     ``augment`` (``config.augment``), ``per_class``, ``train_images``, ``val_images``,
     ``epochs`` and ``steps`` (as run), ``best_epoch`` (the epoch of ``model.keras``),
-    ``val_accuracy`` (at that epoch), ``test_accuracy``, ``test_images``, ``seconds`` (the
+    ``val_accuracy`` (at that epoch), ``test_accuracy``, ``test_images``, ``test_correct`` (per
+    test image in the folder's sorted order, 1 if the model got it right, else 0: what
+    :func:`paired_difference` compares), ``seconds`` (the
     run's training time as its ``run.json`` records it, validation and checkpoints included, also
     for a run trained by an earlier call), ``reused`` (True when the run was finished before this
     call and only evaluated) and ``run_dir``.
@@ -186,6 +188,8 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
             "best_epoch": best,
             "val_accuracy": history["val_accuracy"][best - 1] if best else None,
             "test_accuracy": float(evaluation.accuracy), "test_images": len(evaluation.paths),
+            "test_correct": [int(right) for right in
+                             evaluation.predicted_labels == evaluation.true_labels],
             "seconds": round(float(info["result"]["training_seconds"]), 1),
             "reused": reused, "run_dir": str(run_dir),
         }
@@ -200,6 +204,45 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
                   f"{best}, validation {validation}, test {entry['test_accuracy']:.3f}  "
                   f"[{timing}]", flush=True)
     return results
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Two classifiers on the same test images: how far apart, and how surely.
+
+    only_a, only_b: images only the first (second) got right; n: all images;
+    difference: accuracy of b minus accuracy of a, ``(only_b - only_a) / n``;
+    standard_error: of that difference, from the per-image differences (each -1, 0 or +1);
+    p_value: McNemar's exact two-sided test, the chance of a split of the ``only_a + only_b``
+    disagreements at least this uneven if both were equally good.
+    """
+
+    only_a: int
+    only_b: int
+    n: int
+    difference: float
+    standard_error: float
+    p_value: float
+
+
+def paired_difference(correct_a: Sequence[int], correct_b: Sequence[int]) -> PairedDifference:
+    """Compare two classifiers by their right (1) and wrong (0) answers on the same images.
+
+    Images both get right, or both get wrong, say nothing about which is better; only the
+    disagreements do. Treating the two accuracies as independent measurements overstates the
+    noise of their difference, because both were measured on the same photos: the easy photos
+    are easy for both.
+    """
+    a, b = np.asarray(correct_a, dtype=int), np.asarray(correct_b, dtype=int)
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+        raise ValueError("correct_a and correct_b must be two lists of the same length (at least 2)")
+    only_a, only_b, n = int(np.sum((a == 1) & (b == 0))), int(np.sum((a == 0) & (b == 1))), len(a)
+    per_image = b - a
+    standard_error = float(np.std(per_image, ddof=1) / math.sqrt(n))
+    disagreements, fewer = only_a + only_b, min(only_a, only_b)
+    tail = sum(math.comb(disagreements, k) for k in range(fewer + 1)) / 2 ** disagreements
+    return PairedDifference(only_a, only_b, n, float(per_image.mean()), standard_error,
+                            min(1.0, 2 * tail))
 
 
 def images_needed(sizes: Sequence[float], accuracies: Sequence[float],

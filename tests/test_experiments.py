@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import experiments, synthetic
@@ -180,3 +182,29 @@ def test_a_config_that_is_not_a_model_config_is_refused(shapes, tmp_path):
         experiments.learning_curve(shapes / "training_data", shapes / "testing_data",
                                    sizes=[5], config={"augment": True}, epochs=1,
                                    work_dir=tmp_path)
+
+
+def test_paired_difference_counts_only_the_disagreements():
+    a = [1] * 150 + [0] * 30 + [1] * 5 + [0] * 15    # 155 right
+    b = [1] * 150 + [0] * 30 + [0] * 5 + [1] * 15    # 165 right, the same photos mostly
+    result = experiments.paired_difference(a, b)
+    assert (result.only_a, result.only_b, result.n) == (5, 15, 200)
+    assert result.difference == pytest.approx(0.05)
+    # paired: sqrt of the variance of the per-photo differences over n; far below the
+    # independent figure sqrt(pa(1-pa)/n + pb(1-pb)/n) = 0.041
+    d = np.array(b) - np.array(a)
+    assert result.standard_error == pytest.approx(d.std(ddof=1) / np.sqrt(200))
+    assert result.standard_error < 0.025
+    # McNemar exact: 5 against 15 of 20 disagreements, two-sided
+    assert result.p_value == pytest.approx(2 * sum(math.comb(20, k) for k in range(6)) / 2 ** 20)
+
+
+def test_paired_difference_of_identical_answers_is_zero_with_p_one():
+    same = [1, 0, 1, 1]
+    result = experiments.paired_difference(same, same)
+    assert (result.difference, result.standard_error, result.p_value) == (0.0, 0.0, 1.0)
+
+
+def test_paired_difference_refuses_lists_of_different_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        experiments.paired_difference([1, 0], [1])

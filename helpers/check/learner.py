@@ -21,6 +21,7 @@ import ast
 import contextlib
 import io
 import json
+import linecache
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -161,8 +162,12 @@ def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[An
     kept = [node for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
     scope = dict(namespace or {})
+    # Give the code a file name of its own and its text in linecache, as IPython does for a
+    # cell: tf.function (AutoGraph) and tracebacks read a function's source from there.
+    filename = f"<{notebook}, exercise {exercise}>"
+    linecache.cache[filename] = (len(sources[0]), None, sources[0].splitlines(True), filename)
     try:
-        exec(compile(ast.Module(body=kept, type_ignores=[]), str(path), "exec"), scope)
+        exec(compile(ast.Module(body=kept, type_ignores=[]), filename, "exec"), scope)
     except Exception:  # the learner's cell may fail in any way; then it is simply not used
         return None
     found = scope.get(name)
