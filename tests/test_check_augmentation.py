@@ -276,3 +276,8 @@ def test_wrong_augmentations_accepts_a_function_returning_the_answer(capsys):
 def test_wrong_augmentations_says_not_written_yet_for_a_stub():
     message = message_of(check.wrong_augmentations, stub)
     assert NOT_WRITTEN in message and "Hint" not in message
+
+
+def test_the_reference_pipeline_passes_its_own_checker(capsys):
+    check.pipeline(check.reference_pipeline)
+    assert capsys.readouterr().out.startswith("\N{CHECK MARK} Exercise 12.1: correct")

@@ -428,3 +428,16 @@ def wrong_augmentations(answer: Mapping[str, Any] | Callable[[], Mapping[str, An
     notes = [f"{key}, {name}: {why}." for key, debatable in DEBATABLE.items()
              for name, why in debatable.items()]
     print("Debatable, accepted either way:\n" + "\n".join(f"  - {note}" for note in notes))
+
+
+def reference_pipeline(seed: int) -> Any:
+    """The course's answer to Exercise 12.1, which notebook 12 uses when the learner's check has
+    not passed: flip left-right, turns of up to ±18°, zoom in by up to 25 %, contrast 0.7-1.3."""
+    import keras
+
+    return keras.Sequential([
+        keras.layers.RandomFlip("horizontal", seed=seed),
+        keras.layers.RandomRotation(0.05, seed=seed + 1),
+        keras.layers.RandomZoom((-0.25, 0.0), seed=seed + 2),
+        keras.layers.RandomContrast((0.3, 0.3), value_range=(0, 1), seed=seed + 3),
+    ], name="augmentation")
