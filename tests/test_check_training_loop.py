@@ -256,3 +256,17 @@ def test_from_notebook_runs_only_definitions_and_refuses_what_fails(tmp_path):
     assert from_notebook(broken, "7.5", "build_network", network.keras_network, folder=tmp_path) is None
     assert from_notebook("missing.ipynb", "7.5", "build_network", network.keras_network,
                          folder=tmp_path) is None
+
+
+def test_from_notebook_brings_the_imports_of_the_other_cells(tmp_path):
+    setup = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+             "source": "%config InlineBackend.figure_formats = ['png']\nimport keras as K\nfrom helpers import model as course_model\n"}
+    exercise = {"cell_type": "code", "metadata": {"exercise": {"id": "7.5", "points": 3}},
+                "outputs": [], "execution_count": None,
+                "source": "def build_network(image_size, num_classes, seed):\n"
+                          "    return course_model.build_original_keras(image_size, num_classes=num_classes, seed=seed)\n"
+                          "check.keras_network(build_network)\n"}
+    path = tmp_path / "07_building_the_network.ipynb"
+    path.write_text(json.dumps({"cells": [setup, exercise], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    found = from_notebook(path.name, "7.5", "build_network", network.keras_network, folder=tmp_path)
+    assert callable(found)

@@ -136,14 +136,33 @@ def saved_status(path: Path) -> dict[str, str]:
     return statuses
 
 
+def _run_imports(cells: list[dict], scope: dict[str, Any]) -> None:
+    """Run every top-level import of the notebook's code cells in ``scope``; skip what fails."""
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        lines = "".join(cell.get("source", "")).splitlines()
+        code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                try:
+                    exec(compile(ast.Module(body=[node], type_ignores=[]), "<imports>", "exec"), scope)
+                except Exception:  # a module this kernel lacks: the function may not need it
+                    pass
+
+
 def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[Any], None],
                   namespace: dict[str, Any] | None = None, folder: Path | str = ".") -> Any:
     """``name`` as the learner wrote it in exercise ``exercise`` of ``notebook`` (a file in
     ``folder``, the notebooks' folder), if the exercise's ``checker`` passes it now; else None.
 
     Only the cell's imports and definitions run (its ``check...`` line does not), in a fresh
-    namespace that starts as a copy of ``namespace`` (the names the cell uses from its notebook,
-    e.g. ``{"keras": keras}``). The checker runs silently. This is how a later notebook goes on
+    namespace that starts as a copy of ``namespace`` (names the cell uses from its notebook that
+    are not imports, e.g. ``{"reader": reader}``) plus every import of the notebook's code cells. The checker runs silently. This is how a later notebook goes on
     with the network or the loop the learner wrote in an earlier one, like d2l's saved functions.
     """
     path = Path(folder) / notebook
@@ -162,6 +181,7 @@ def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[An
     kept = [node for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
     scope = dict(namespace or {})
+    _run_imports(cells, scope)  # the names the notebook imported elsewhere, e.g. in its set-up
     # Give the code a file name of its own and its text in linecache, as IPython does for a
     # cell: tf.function (AutoGraph) and tracebacks read a function's source from there.
     filename = f"<{notebook}, exercise {exercise}>"
