@@ -136,15 +136,35 @@ def saved_status(path: Path) -> dict[str, str]:
     return statuses
 
 
+def _python_of(source: str) -> str:
+    """A cell's source as plain Python: IPython's magics (``%time``, ``!ls``, ``f?``) become the
+    calls IPython would make, or are dropped when IPython is not there."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    return TransformerManager().transform_cell(source)
+
+
+def _definitions(tree: ast.Module) -> list[ast.stmt]:
+    """The statements of a cell that only define things: imports, functions, classes, and names
+    bound to plain constants (``FILTERS = (32, 32, 64)``). Calls, loops and checks are left out."""
+    def constant(node: ast.expr) -> bool:
+        return isinstance(node, ast.Constant) or (
+            isinstance(node, (ast.Tuple, ast.List)) and all(constant(e) for e in node.elts))
+
+    return [node for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+            or (isinstance(node, ast.Assign) and constant(node.value))]
+
+
 def _run_imports(cells: list[dict], scope: dict[str, Any]) -> None:
     """Run every top-level import of the notebook's code cells in ``scope``; skip what fails."""
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
-        lines = "".join(cell.get("source", "")).splitlines()
-        code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(code)
+            tree = ast.parse(_python_of("".join(cell.get("source", ""))))
         except SyntaxError:
             continue
         for node in tree.body:
@@ -155,54 +175,60 @@ def _run_imports(cells: list[dict], scope: dict[str, Any]) -> None:
                     pass
 
 
-def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[Any], None],
-                  namespace: dict[str, Any] | None = None, folder: Path | str = ".") -> Any:
-    """``name`` as the learner wrote it in exercise ``exercise`` of ``notebook`` (a file in
-    ``folder``, the notebooks' folder), if the exercise's ``checker`` passes it now; else None.
-
-    Only the cell's imports and definitions run (its ``check...`` line does not), in a fresh
-    namespace that starts as a copy of ``namespace`` (names the cell uses from its notebook that
-    are not imports, e.g. ``{"reader": reader}``) plus every import of the notebook's code cells. The checker runs silently. This is how a later notebook goes on
-    with the network or the loop the learner wrote in an earlier one, like d2l's saved functions.
-    """
-    path = Path(folder) / notebook
-    try:
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
-        return None
-    sources = ["".join(c.get("source", "")) for c in cells
-               if c.get("metadata", {}).get("exercise", {}).get("id") == exercise]
-    if not sources:
-        return None
-    try:
-        tree = ast.parse(sources[0])
-    except SyntaxError:
-        return None
-    kept = [node for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))]
-    scope = dict(namespace or {})
-    _run_imports(cells, scope)  # the names the notebook imported elsewhere, e.g. in its set-up
-    # Give the code a file name of its own and its text in linecache, as IPython does for a
-    # cell: tf.function (AutoGraph) and tracebacks read a function's source from there.
-    filename = f"<{notebook}, exercise {exercise}>"
-    linecache.cache[filename] = (len(sources[0]), None, sources[0].splitlines(True), filename)
-    try:
-        exec(compile(ast.Module(body=kept, type_ignores=[]), filename, "exec"), scope)
-    except Exception:  # the learner's cell may fail in any way; then it is simply not used
-        return None
-    found = scope.get(name)
-    if found is None:
-        return None
-    from helpers.check import RESULTS, ExerciseError
+def _passes(found: Any, checker: Callable[[Any], None]) -> bool:
+    """Whether ``checker`` accepts ``found``, run silently, leaving this kernel's RESULTS as it was."""
+    from helpers.check import RESULTS
 
     before = dict(RESULTS)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             checker(found)
-        passed = True
-    except (ExerciseError, Exception):
-        passed = False
+        return True
+    except Exception:  # ExerciseError, or anything the learner's code raised
+        return False
     finally:
         RESULTS.clear()
         RESULTS.update(before)
-    return found if passed else None
+
+
+def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[Any], None],
+                  namespace: dict[str, Any] | None = None, folder: Path | str = ".") -> Any:
+    """``name`` as the learner wrote it in exercise ``exercise`` of ``notebook`` (a file in
+    ``folder``, the notebooks' folder, as last saved), if the exercise's ``checker`` passes it
+    now; else None.
+
+    Only the definitions of the exercise's cell run (imports, functions, classes, constants; its
+    ``check...`` line does not), in a fresh namespace: a copy of ``namespace`` (names the cell
+    uses from its notebook that are not imports, e.g. ``{"reader": reader}``) plus every import
+    of the notebook's code cells. When several cells carry the exercise's id, the last one that
+    passes wins. The checker runs silently. This is how a later notebook goes on with the network
+    or the loop the learner wrote in an earlier one, like d2l's saved functions.
+    """
+    path = Path(folder) / notebook
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    sources = ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"
+               and c.get("metadata", {}).get("exercise", {}).get("id") == exercise]
+    imports: dict[str, Any] = {}
+    _run_imports(cells, imports)  # the names the notebook imported elsewhere, e.g. in its set-up
+    for number, source in reversed(list(enumerate(sources))):
+        try:
+            tree = ast.parse(_python_of(source))
+        except SyntaxError:
+            continue
+        scope = {**imports, **(namespace or {})}
+        # Give the code a file name of its own and its text in linecache, as IPython does for a
+        # cell: tf.function (AutoGraph) and tracebacks read a function's source from there.
+        filename = f"<{notebook}, exercise {exercise}, cell {number + 1}>"
+        text = _python_of(source)
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        try:
+            exec(compile(ast.Module(body=_definitions(tree), type_ignores=[]), filename, "exec"), scope)
+        except Exception:  # the learner's cell may fail in any way; then it is simply not used
+            continue
+        found = scope.get(name)
+        if found is not None and _passes(found, checker):
+            return found
+    return None

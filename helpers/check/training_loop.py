@@ -24,16 +24,23 @@ from typing import Any
 
 import numpy as np
 
-from helpers.check import call_safely, report
+from helpers.check import NOT_WRITTEN, report
 
 #: The shape of the checkers' images, and their number of classes.
 IMAGE_SHAPE, CLASSES = (6, 6, 3), 2
 
-#: What a learner sees when their tf.function made the optimizer's variables on a later call.
-BUILD_FIRST = ("Creating variables on a non-first call",
-               "a tf.function may only create variables on its first call: build the optimizer's "
-               "variables before the first step (its build method takes the variables it will "
-               "train)")
+#: Errors learners meet in these exercises, by a piece of their message, and what to do.
+KNOWN_ERRORS = {
+    "Creating variables on a non-first call":
+        "a tf.function may only create variables on its first call: build the optimizer's "
+        "variables before the first step (its build method takes the variables it will train)",
+    "object has no attribute 'numpy'":
+        "inside a tf.function the values are symbolic and have no .numpy(): keep to TensorFlow "
+        "operations there (tf.reduce_mean, tf.argmax, ...)",
+    "No gradients provided for any variable":
+        "the tape saw no path from the weights to the loss: call the model and compute the loss "
+        "inside the `with tf.GradientTape() ...` block",
+}
 
 
 def tiny_network(seed: int = 0) -> Any:
@@ -73,11 +80,22 @@ def _built_adam(model: Any, learning_rate: float = 0.01) -> Any:
     return optimizer
 
 
-def _explained(problem: str) -> str:
-    """A call's problem, with the fix for the one tf.function trap learners meet here."""
-    if BUILD_FIRST[0] in problem:
-        return f"{problem.split(':', 1)[0]} raised an error: {BUILD_FIRST[1]}."
-    return problem
+def _call(answer: Callable[..., Any], shown: str, *args: Any) -> tuple[Any, str]:
+    """Call the learner's function; ``(result, "")`` or ``(None, one readable sentence)``.
+
+    ``shown`` is the call as the message names it, e.g. "train_step(model, optimizer, images,
+    labels)": the real arguments (a model, a dataset) have reprs too long to read.
+    """
+    try:
+        return answer(*args), ""
+    except NotImplementedError:
+        return None, f"{shown} {NOT_WRITTEN}: replace `raise NotImplementedError` with your code."
+    except Exception as error:  # the learner's code may raise anything; report it readably
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        for piece, fix in KNOWN_ERRORS.items():
+            if piece in str(error):
+                return None, f"{shown} raised {type(error).__name__}: {fix}."
+        return None, f"{shown} raised {type(error).__name__}: {text}"
 
 
 def _weights_differ(model: Any, reference: Any) -> float:
@@ -121,15 +139,18 @@ def train_step(answer: Callable[..., Any]) -> None:
     the batch and returns (mean cross-entropy, number right), both before the step."""
     from helpers import loop
 
-    images, labels = tiny_data(8, seed=1)
-    more_images, more_labels = tiny_data(8, seed=2)
+    import tensorflow as tf
+
+    images, labels = map(tf.constant, tiny_data(8, seed=1))
+    more_images, more_labels = map(tf.constant, tiny_data(8, seed=2))
     model, reference = _twins()
     optimizer, reference_optimizer = _built_adam(model), _built_adam(reference)
     problems: list[str] = []
-    got, problem = call_safely(answer, model, optimizer, images, labels)
+    shown = "train_step(model, optimizer, images, labels)"
+    got, problem = _call(answer, shown, model, optimizer, images, labels)
     expected = [float(v) for v in loop.train_step(reference, reference_optimizer, images, labels)]
     if problem:
-        problems.append(_explained(problem))
+        problems.append(problem)
     else:
         problems += _step_problems(got, (expected[0], expected[1]), len(images))
         untouched = [w.numpy() for w in tiny_network(0).trainable_weights]
@@ -143,10 +164,10 @@ def train_step(answer: Callable[..., Any]) -> None:
                 "with respect to model.trainable_variables, call the model with training=True, "
                 "and apply the gradients once.")
     if not problems:  # a second step on a new batch must work too (a tf.function is reused)
-        got, problem = call_safely(answer, model, optimizer, more_images, more_labels)
+        got, problem = _call(answer, shown, model, optimizer, more_images, more_labels)
         loop.train_step(reference, reference_optimizer, more_images, more_labels)
         if problem:
-            problems.append("the first step was right, but a second call " + _explained(problem))
+            problems.append("the first step was right, but on a second batch " + problem)
         elif _weights_differ(model, reference) > 1e-5:
             problems.append("the first step was right, but after a second step on another batch "
                             "the weights differ from the course's.")
@@ -172,11 +193,12 @@ MEANING = {"loss": "the mean training loss over the epoch's photos",
 
 
 def _loop_data() -> tuple[Any, Any]:
-    """24 training images in batches of 8 (no shuffling, so both loops see the same batches)
-    and 12 validation images in batches of 8 (the last batch is smaller)."""
+    """20 training images in batches of 8 and 12 validation images in batches of 8 (no
+    shuffling, so both loops see the same batches; each last batch is smaller, so a mean of
+    batch means differs from the mean over the photos)."""
     import tensorflow as tf
 
-    train = tf.data.Dataset.from_tensor_slices(tiny_data(24, seed=3)).batch(8)
+    train = tf.data.Dataset.from_tensor_slices(tiny_data(20, seed=3)).batch(8)
     val = tf.data.Dataset.from_tensor_slices(tiny_data(12, seed=4)).batch(8)
     return train, val
 
@@ -226,13 +248,26 @@ def train_loop(answer: Callable[..., Any]) -> None:
     expected = loop.train_loop(reference, keras.optimizers.Adam(0.01), train, val, epochs,
                                verbose=False)
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        history, problem = call_safely(answer, model, keras.optimizers.Adam(0.01), train, val, epochs)
-    problems = [_explained(problem)] if problem else _history_problems(history, expected, epochs)
+    # The loop is judged on its own: while it runs, the name train_step in its module means the
+    # course's step, so a step that is not finished (Exercise 8.1) cannot fail this exercise.
+    module = getattr(answer, "__globals__", {})
+    had_step, own_step = "train_step" in module, module.get("train_step")
+    module["train_step"] = loop.train_step
+    try:
+        with contextlib.redirect_stdout(printed):
+            history, problem = _call(answer, "train_loop(model, optimizer, train_ds, val_ds, epochs)",
+                                     model, keras.optimizers.Adam(0.01), train, val, epochs)
+    finally:
+        if had_step:
+            module["train_step"] = own_step
+        else:
+            module.pop("train_step", None)
+    problems = [problem] if problem else _history_problems(history, expected, epochs)
     lines = [line for line in printed.getvalue().splitlines() if line.strip()]
     if not problem and len(lines) < epochs:
         problems.append(f"it printed {len(lines)} line(s) in {epochs} epochs; print one per epoch "
-                        "with the training accuracy, validation accuracy and validation loss.")
+                        "with the training accuracy, validation accuracy and validation loss, "
+                        "with Python's print (tf.print writes to the error stream).")
     if not problems and _weights_differ(model, reference) > 1e-4:
         problems.append("the history is right but the final weights differ from the course's: "
                         "train with train_step on every batch of every epoch, and nothing else.")
@@ -312,9 +347,10 @@ def _compile_problems(model: Any) -> list[str]:
         problems.append(f"the learning rate is {float(optimizer.learning_rate):g}; the tutorial's "
                         "is 1e-4.")
     loss = model.loss
-    name = loss if isinstance(loss, str) else type(loss).__name__
+    name = (loss if isinstance(loss, str) else getattr(loss, "__name__", None)
+            or type(loss).__name__)
     if name not in ("categorical_crossentropy", "CategoricalCrossentropy"):
-        problems.append(f"the loss is {name}; use the cross-entropy for one-hot labels, "
+        problems.append(f"the loss is {name!r}; use the cross-entropy for one-hot labels, e.g. "
                         "keras.losses.CategoricalCrossentropy().")
     elif getattr(loss, "from_logits", False):
         problems.append("the loss has from_logits=True, but the network ends with a softmax: "
@@ -326,11 +362,12 @@ class _Recorder:
     """Stands in for ``model.fit``: remembers the callbacks, then calls the real ``fit``."""
 
     def __init__(self, fit: Callable[..., Any]) -> None:
-        self.fit, self.callbacks, self.calls = fit, [], 0
+        self.fit, self.callbacks, self.calls, self.kwargs = fit, [], 0, {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.calls += 1
         self.callbacks = list(kwargs.get("callbacks") or [])
+        self.kwargs = dict(kwargs)
         kwargs["verbose"] = 0
         return self.fit(*args, **kwargs)
 
@@ -352,7 +389,8 @@ def fit_with_callbacks(answer: Callable[..., Any]) -> None:
         folder.mkdir()
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. Keras's note that a Dataset is not shuffled by fit
-            history, problem = call_safely(answer, model, train, val, 3, folder, 2, [extra])
+            history, problem = _call(answer, "fit_with_callbacks(model, train_ds, val_ds, 3, folder, "
+                                     "2, more_callbacks)", model, train, val, 3, folder, 2, [extra])
         if problem:
             problems.append(problem)
         elif recorder.calls != 1:
@@ -360,6 +398,12 @@ def fit_with_callbacks(answer: Callable[..., Any]) -> None:
         else:
             problems += _compile_problems(model)
             problems += _callback_problems(recorder.callbacks, folder, 2, extra)
+            if recorder.kwargs.get("epochs") != 3:
+                problems.append(f"fit got epochs={recorder.kwargs.get('epochs')!r}; pass the "
+                                "argument `epochs` (3 here).")
+            if recorder.kwargs.get("validation_data") is not val:
+                problems.append("fit did not get validation_data=val_ds: the validation loss must "
+                                "come from the validation photos.")
             if not isinstance(history, keras.callbacks.History):
                 problems.append(f"it returned {type(history).__name__}; return what model.fit "
                                 "returns (a History).")
