@@ -169,13 +169,20 @@ def test_subfolders_and_special_files_are_reported_and_not_read(trained, shapes,
     assert re.search(r"error: .*loop\.png: cannot be opened \(.*symbolic links", result.stderr)
 
 
+def sigint_as_in_a_terminal() -> None:
+    """In the child, before Python starts: Ctrl-C's signal back to its default. A background job
+    of a non-interactive shell (`bash .ci/run &`) inherits SIGINT ignored, and Python then
+    installs no KeyboardInterrupt handler, so the tests below would test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_is_a_short_message_with_the_resume_command(shapes, tmp_path):
     out = tmp_path / "interrupted"
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [sys.executable, "-m", "helpers.train", "--train", str(shapes), "--out", str(out),
          "--epochs", "500", *TINY], cwd=REPO, env=environment, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=sigint_as_in_a_terminal)
     try:
         deadline = time.monotonic() + 180
         while not (out / "state.json").exists():
@@ -198,7 +205,8 @@ def test_ctrl_c_in_predict_is_one_line(trained, shapes):
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [sys.executable, "-m", "helpers.predict", "--model", str(out), str(shapes / "circles")],
-        cwd=REPO, env=environment, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cwd=REPO, env=environment, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=sigint_as_in_a_terminal)
     time.sleep(1.0)  # in the middle of loading TensorFlow
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
