@@ -214,15 +214,15 @@ def from_notebook(notebook: str, exercise: str, name: str, checker: Callable[[An
     imports: dict[str, Any] = {}
     _run_imports(cells, imports)  # the names the notebook imported elsewhere, e.g. in its set-up
     for number, source in reversed(list(enumerate(sources))):
+        text = _python_of(source)
         try:
-            tree = ast.parse(_python_of(source))
+            tree = ast.parse(text)
         except SyntaxError:
             continue
         scope = {**imports, **(namespace or {})}
         # Give the code a file name of its own and its text in linecache, as IPython does for a
         # cell: tf.function (AutoGraph) and tracebacks read a function's source from there.
         filename = f"<{notebook}, exercise {exercise}, cell {number + 1}>"
-        text = _python_of(source)
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         try:
             exec(compile(ast.Module(body=_definitions(tree), type_ignores=[]), filename, "exec"), scope)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from helpers.check import NOT_WRITTEN, report
+from helpers.check.training_run import early_stopping_problems
 
 #: The shape of the checkers' images, and their number of classes.
 IMAGE_SHAPE, CLASSES = (6, 6, 3), 2
@@ -283,20 +284,6 @@ def train_loop(answer: Callable[..., Any]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _early_stopping_problems(callback: Any, patience: int) -> list[str]:
-    problems = []
-    if callback.monitor != "val_loss":
-        problems.append(f"EarlyStopping monitors {callback.monitor!r}; watch 'val_loss' (the "
-                        "training loss keeps falling while the network overfits).")
-    if callback.patience != patience:
-        problems.append(f"EarlyStopping has patience={callback.patience!r}; use the argument "
-                        f"`patience` ({patience} here).")
-    if not callback.restore_best_weights:
-        problems.append("EarlyStopping has restore_best_weights=False: the model would end with "
-                        "the weights of the last epoch, past the best; set it to True.")
-    return problems
-
-
 def _callback_problems(callbacks: list[Any], folder: Path, patience: int, extra: Any) -> list[str]:
     import keras
 
@@ -320,7 +307,7 @@ def _callback_problems(callbacks: list[Any], folder: Path, patience: int, extra:
     if len(stoppers) != 1:
         problems.append(f"fit got {len(stoppers)} EarlyStopping callbacks; give it one.")
     else:
-        problems += _early_stopping_problems(stoppers[0], patience)
+        problems += early_stopping_problems(stoppers[0], patience, name="the EarlyStopping")
     backups = of(keras.callbacks.BackupAndRestore)
     if len(backups) != 1:
         problems.append(f"fit got {len(backups)} BackupAndRestore callbacks; give it one, so an "

@@ -349,11 +349,12 @@ def iterations(answer: Callable[[int, int, int, float], Any]) -> None:
 PATIENCE_CASES = (5, 3, 1, 10)
 
 
-def _early_stopping_problems(callback: Any, patience: int) -> list[str]:
-    """What is wrong with ``callback`` for the requirement with ``patience``."""
+def early_stopping_problems(callback: Any, patience: int, name: str | None = None) -> list[str]:
+    """What is wrong with ``callback`` for the requirement with ``patience``; ``name`` is how the
+    messages call it (default: the call of Exercise A4.1, ``make_early_stopping(patience)``)."""
     import keras
 
-    name = f"make_early_stopping({patience})"
+    name = name or f"make_early_stopping({patience})"
     if callback is None:
         return [f"{name} returned None: did you forget `return`?"]
     if isinstance(callback, type):
@@ -424,7 +425,7 @@ def early_stopping(answer: Callable[[int], Any]) -> None:
         if problem:
             problems.append(problem)
             break
-        found = _early_stopping_problems(callback, patience)
+        found = early_stopping_problems(callback, patience)
         if found:
             problems.extend(found)
             break
