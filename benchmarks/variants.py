@@ -14,6 +14,9 @@ final weights and the training time, and writes them with the whole history to
 ``OUT/VARIANT-seedN.json``. ``base`` reproduces ``helpers.train``'s default run: for seed 0 it
 gave the same figures as ``benchmarks/train.py accuracy`` (kept epoch 37, 0.825, last ten 0.802).
 
+``--epochs``, ``--image-size`` and ``--precision`` (float32, or Keras's mixed_bfloat16) change
+the schedule's length, the image side and how the layers compute, for any variant.
+
 Variants:
 - ``base``: the default recipe (``helpers.model.IMPROVED``).
 - ``label-smoothing``: the same, trained against targets smoothed by 0.1 (0.95 / 0.05).
@@ -64,8 +67,11 @@ def residual_separable(config, seed: int):
     return keras.Model(inputs, layers.Softmax()(x))
 
 
-def run_one(variant: str, seed: int, train_dir: Path, epochs: int) -> dict:
+def run_one(variant: str, seed: int, train_dir: Path, epochs: int, image_size: int = IMAGE_SIZE,
+            precision: str = "float32") -> dict:
     """Train ``variant`` with ``seed`` on the 80 % split; its validation figures."""
+    import dataclasses
+
     import keras
     import numpy as np
     import tensorflow as tf
@@ -78,10 +84,11 @@ def run_one(variant: str, seed: int, train_dir: Path, epochs: int) -> dict:
     training, validation = data.split(files, 0.2, seed)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    train_ds = data.make_dataset(training, IMAGE_SIZE, BATCH, training=True, augment=False, cache=True, seed=seed)
-    val_ds = data.make_dataset(validation, IMAGE_SIZE, BATCH, cache=True, seed=seed)
+    keras.mixed_precision.set_global_policy(precision)
+    train_ds = data.make_dataset(training, image_size, BATCH, training=True, augment=False, cache=True, seed=seed)
+    val_ds = data.make_dataset(validation, image_size, BATCH, cache=True, seed=seed)
     steps = math.ceil(len(training) / BATCH)
-    config = M.IMPROVED
+    config = dataclasses.replace(M.IMPROVED, image_size=image_size)
     model = residual_separable(config, seed) if variant == "residual-separable" else M.build_model(config, seed=seed)
     smoothing = 0.1 if variant == "label-smoothing" else 0.0
     rate = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=epochs * steps)
@@ -98,7 +105,7 @@ def run_one(variant: str, seed: int, train_dir: Path, epochs: int) -> dict:
         truth.append(labels.numpy().argmax(1))
     plain, flipped, truth = map(np.concatenate, (plain, flipped, truth))
     kept = int(np.argmin(history["val_loss"]))
-    return {"variant": variant, "seed": seed, "epochs": epochs, "train_minutes": seconds / 60,
+    return {"variant": variant, "seed": seed, "epochs": epochs, "image_size": image_size, "precision": precision, "train_minutes": seconds / 60,
             "parameters": model.count_params(), "kept_epoch": kept + 1,
             "kept_val_accuracy": history["val_accuracy"][kept], "lowest_val_loss": history["val_loss"][kept],
             "last_ten_val_accuracy": float(np.mean(history["val_accuracy"][-10:])),
@@ -111,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("variant", choices=VARIANTS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
+    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), default="float32")
     parser.add_argument("--data", type=Path, default=None, help="the cats-dogs folder (default: the course's)")
     parser.add_argument("--out", type=Path, default=Path("build/variants"), help="where the JSON results go")
     args = parser.parse_args(argv)
@@ -123,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
           "final, flip-averaged | minutes |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for seed in args.seeds:
-        row = run_one(args.variant, seed, train_dir, args.epochs)
+        row = run_one(args.variant, seed, train_dir, args.epochs, args.image_size, args.precision)
         (args.out / f"{args.variant}-seed{seed}.json").write_text(json.dumps(row, indent=1))
         print(f"| {row['variant']} | {seed} | {row['kept_epoch']} | {row['kept_val_accuracy']:.3f} | "
               f"{row['last_ten_val_accuracy']:.3f} | {row['lowest_val_loss']:.3f} | "

@@ -654,7 +654,7 @@ def build_model(config: ModelConfig = ORIGINAL, seed: int | None = None) -> kera
             units, activation=activation, name=f"fc{index}",
             **_initializers(config, seed, weight_layer, output_layer=activation is None),
         ))
-    model_layers.append(layers.Softmax(name="softmax"))
+    model_layers.append(layers.Softmax(name="softmax", dtype="float32"))
     for layer in model_layers:
         x = layer(x)
     return keras.Model(inputs, x, name="convnet")

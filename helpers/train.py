@@ -88,6 +88,13 @@ CACHE_LIMIT_BYTES = DECODED_LIMIT_BYTES  # its earlier name
 #: The smallest image side training accepts: below it a photo is a few blotches.
 MIN_IMAGE_SIZE = 16
 
+#: How the layers compute. "float32": everything in 32-bit floats. "mixed_bfloat16": Keras's
+#: mixed precision, the layers compute in bfloat16 (8 bits of mantissa) while the weights, the
+#: batch norm statistics, the softmax and the loss stay in float32. "auto" (the default) takes
+#: "mixed_bfloat16" on a CPU that multiplies bfloat16 in hardware (see :func:`cpu_has_bfloat16`)
+#: and "float32" anywhere else, where bfloat16 would be emulated and slower.
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+
 
 class TrainingDiverged(RunError):
     """The loss became NaN or infinite: the run stopped, its status is "diverged"."""
@@ -200,6 +207,50 @@ def _fused_adam_update_step(self: keras.optimizers.Adam, gradient: Any, variable
         epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
 
 
+# ---- precision ----------------------------------------------------------------------------------
+
+
+def cpu_has_bfloat16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU multiplies bfloat16 in hardware: the ``amx_bf16`` or ``avx512_bf16``
+    flag of Linux's ``/proc/cpuinfo`` (or of the text ``cpuinfo``). False where that file does
+    not exist (macOS, Windows): those machines train in float32."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return False
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+def choose_precision(precision: str | None = "auto") -> str:
+    """The precision a run uses: ``precision`` itself, or for "auto" (and None)
+    "mixed_bfloat16" on a CPU-only machine whose CPU has bfloat16 arithmetic, else "float32"."""
+    precision = precision or "auto"
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    if precision != "auto":
+        return precision
+    if tf.config.list_physical_devices("GPU") or not cpu_has_bfloat16():
+        return "float32"
+    return "mixed_bfloat16"
+
+
+@contextlib.contextmanager
+def dtype_policy(precision: str):
+    """Layers made inside the ``with`` block compute with ``precision`` ("float32" or
+    "mixed_bfloat16"); Keras's global policy is restored afterwards."""
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
+
+
 # ---- the settings of a run --------------------------------------------------------------------
 
 
@@ -220,6 +271,7 @@ class Settings:
     seed: int
     early_stopping: int | None
     config: ModelConfig
+    precision: str = "float32"  # runs made before precision was a setting computed in float32
 
     def to_dict(self) -> dict[str, Any]:
         values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
@@ -231,7 +283,8 @@ class Settings:
 
 
 def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_size, batch_size,
-                  learning_rate, seed, early_stopping, config: ModelConfig | None) -> Settings:
+                  learning_rate, seed, early_stopping, config: ModelConfig | None,
+                  precision: str | None = None) -> Settings:
     """The settings of a new run: what is given, else the recipe's (and the seed 0)."""
     if train_dir is None:
         raise ValueError("train_dir is needed to start a run (only resume=True does without)")
@@ -247,6 +300,7 @@ def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_s
         seed=0 if seed is None else seed,
         early_stopping=early_stopping,
         config=config or recipe.config,  # image size and classes are set with the data
+        precision=choose_precision(precision),
     )
 
 
@@ -276,7 +330,7 @@ def _resumed_settings(info: dict[str, Any], run_dir: Path, given: dict[str, Any]
 
 
 def _check_arguments(epochs, image_size, batch_size, early_stopping, learning_rate, val_split,
-                     val_dir, config, tensorboard) -> None:
+                     val_dir, config, tensorboard, precision=None) -> None:
     for name, value in (("epochs", epochs), ("image_size", image_size),
                         ("batch_size", batch_size), ("early_stopping", early_stopping)):
         if value is not None:
@@ -289,6 +343,8 @@ def _check_arguments(epochs, image_size, batch_size, early_stopping, learning_ra
         raise ValueError("give val_dir or val_split, not both")
     if config is not None and not isinstance(config, ModelConfig):
         raise ValueError(f"config must be a helpers.model.ModelConfig, got {config!r}")
+    if precision is not None and precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise RunError("--tensorboard needs the tensorboard package: pip install tensorboard")
 
@@ -557,7 +613,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
           tensorboard: bool = False, strict: bool = False, config: ModelConfig | None = None,
           strategy: tf.distribute.Strategy | None = None,
           callbacks: Sequence[keras.callbacks.Callback] = (), verbose: int | None = None,
-          cache: bool | None = None, deterministic: bool = True) -> TrainingResult:
+          cache: bool | None = None, deterministic: bool = True,
+          precision: str | None = None) -> TrainingResult:
     """Train a recipe's network on ``train_dir`` (one sub-folder per class) into run folder ``out``.
 
     - Validation: the images of ``val_dir`` (the same class folders), or else a stratified,
@@ -582,6 +639,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
       images in memory, decoded once while the folder is scanned (None: when they take at most
       :data:`DECODED_LIMIT_BYTES`; False: stream them from disk every epoch).
       ``deterministic``: turn on TensorFlow's op determinism, a switch for the whole process.
+      ``precision``: "float32", "mixed_bfloat16" or "auto" (the default: bfloat16 where the
+      CPU computes it in hardware, see :data:`PRECISIONS`); a resumed run keeps its own.
 
     Raises ``DatasetError`` (a missing or unusable folder, class names that differ, an empty
     validation split), :class:`RunError` (``out`` not usable, nothing to resume, settings that
@@ -590,7 +649,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     """
     out = Path(out)
     _check_arguments(epochs, image_size, batch_size, early_stopping, learning_rate, val_split,
-                     val_dir, config, tensorboard)
+                     val_dir, config, tensorboard, precision)
     chief = is_chief(strategy)
     made: list[Path] = []
     if resume:
@@ -612,7 +671,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             given = {"train_dir": train_dir, "val_dir": val_dir, "val_split": val_split,
                      "recipe": recipe, "epochs": epochs, "image_size": image_size,
                      "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
-                     "early_stopping": early_stopping}
+                     "early_stopping": early_stopping,
+                     "precision": None if precision == "auto" else precision}
             settings = _resumed_settings(info, out, given, config)
             finished = _finished_run(out, info, verbose)
             if finished is not None:  # nothing to do, and nothing is written
@@ -620,7 +680,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         else:
             settings = _new_settings(train_dir, val_dir, val_split,
                                      get_recipe(recipe or DEFAULT_RECIPE), epochs, image_size,
-                                     batch_size, learning_rate, seed, early_stopping, config)
+                                     batch_size, learning_rate, seed, early_stopping, config,
+                                     precision)
         the_recipe = get_recipe(settings.recipe)
         size, batch, seed = settings.image_size, settings.batch_size, settings.seed
 
@@ -652,7 +713,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
                 use_fused_adam(model.optimizer)
                 state = run.resume_state(out, int(_number_of(model.optimizer.iterations)), chief)
             else:
-                model = M.build_model(settings.config, seed=seed)
+                with dtype_policy(settings.precision):
+                    model = M.build_model(settings.config, seed=seed)
                 model.compile(optimizer=make_optimizer(the_recipe, settings.learning_rate,
                                                        settings.epochs * steps_per_epoch),
                               loss=keras.losses.CategoricalCrossentropy(from_logits=M.FROM_LOGITS),
@@ -679,7 +741,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
                   f"{len(validation)} ({_counts(validation)})")
             epochs_text = f"{settings.epochs} epoch{'s' if settings.epochs != 1 else ''}"
             print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, {epochs_text}, "
-                  f"{the_recipe.describe(settings.learning_rate)}; seed {seed}")
+                  f"{the_recipe.describe(settings.learning_rate)}; seed {seed}, "
+                  f"{settings.precision}")
             if resume and state["epochs_done"] >= settings.epochs:  # crashed after its last epoch
                 print(f"{shown_path(out)}: the interruption came after the last of its "
                       f"{settings.epochs} epochs; recording the run as finished")

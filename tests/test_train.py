@@ -654,3 +654,52 @@ def test_fused_adam_gives_the_same_weights_as_keras_adam_and_saves_as_adam(name,
     fused.save(tmp_path / "fused.keras")
     loaded = keras.models.load_model(tmp_path / "fused.keras")
     assert type(loaded.optimizer) is plain_cls and int(loaded.optimizer.iterations) == 9
+
+
+# ---- precision ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cpuinfo, expected", [
+    ("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_bf16 amx_tile\n", True),
+    ("flags\t\t: fpu avx512f amx_bf16 amx_tile\n", True),
+    ("flags\t\t: fpu sse avx2 fma\n", False),
+    ("model name\t: Apple M2\n", False),
+    ("", False),
+])
+def test_cpu_bfloat16_is_read_from_the_cpu_flags(cpuinfo, expected):
+    assert T.cpu_has_bfloat16(cpuinfo) is expected
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it(monkeypatch):
+    monkeypatch.setattr(T.tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(T, "cpu_has_bfloat16", lambda cpuinfo=None: True)
+    assert T.choose_precision("auto") == T.choose_precision(None) == "mixed_bfloat16"
+    assert T.choose_precision("float32") == "float32"
+    monkeypatch.setattr(T, "cpu_has_bfloat16", lambda cpuinfo=None: False)
+    assert T.choose_precision("auto") == "float32"
+    assert T.choose_precision("mixed_bfloat16") == "mixed_bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of auto, float32, mixed_bfloat16"):
+        T.choose_precision("half")
+
+
+def test_a_bfloat16_run_computes_in_bfloat16_and_predicts_float32_probabilities(shapes, tmp_path):
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(shapes, tmp_path / "run", **quick(precision="mixed_bfloat16"))
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+    assert T.read_run(result.run_dir)["settings"]["precision"] == "mixed_bfloat16"
+    model = keras.models.load_model(result.run_dir / T.MODEL_FILE, safe_mode=True)
+    assert model.get_layer("conv1").dtype_policy.name == "mixed_bfloat16"
+    assert model.get_layer("conv1").kernel.dtype == "float32"  # the weights stay float32
+    probabilities = model.predict(validation_arrays(shapes).images, verbose=0)
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+    assert np.isfinite(result.history["loss"]).all()
+    with pytest.raises(T.RunError, match="not with precision float32"):
+        T.train(None, result.run_dir, resume=True, precision="float32", verbose=0)
+
+
+def test_a_float32_run_says_so_and_older_runs_read_as_float32(first_run):
+    settings = T.read_run(first_run.run_dir)["settings"]
+    assert settings["precision"] in ("float32", "mixed_bfloat16")  # "auto" is resolved
+    del settings["precision"]  # a run folder written before precision was a setting
+    assert T.Settings.from_dict(settings).precision == "float32"
