@@ -5,11 +5,12 @@
     .venv/bin/python benchmarks/train.py speed --epochs 3
 
 accuracy: for each seed, ``python -m helpers.train`` with the course's default recipe on
-``cats-dogs/training_data`` (500 photos per class; 20 % held out for validation, which picks the
-saved epoch), timed as a whole process (start-up, data, training, saving: the learner's wall
-time), then ``helpers.evaluate`` on ``testing_data``, which training never sees, with and
-without flipped-image test-time averaging. Targets (issue 4): at least 75 % test accuracy within
-15 minutes of wall time on a 2-core CPU, aiming for 80 %.
+``cats-dogs/training_data`` (500 photos per class; 20 % held out for validation, which only
+reports: the recipe keeps its last epoch), timed as a whole process (start-up, data, training,
+saving: the learner's wall time), then ``helpers.evaluate`` on ``testing_data``, which training
+never sees, with and without flipped-image test-time averaging. Targets: at least 80 % test
+accuracy for each seed and 82 % on average, each run in under 15 minutes of wall time on a
+2-core CPU.
 
 speed: the tutorial's network and recipe (Adam 1e-4, batches of 32, 128 px) trained for a few
 epochs on the same 800 training photos (the 80 % split of training_data), each in a fresh process so its peak memory is its own:
@@ -195,9 +196,10 @@ def accuracy(train_dir: Path, test_dir: Path, seeds: list[int], work: Path,
              image_size: int | None = None) -> bool:
     """Train the default recipe once per seed, evaluate on the test set; print the table.
 
-    Besides the validation accuracy of the kept epoch (the highest of noisy values, so it
-    flatters) the table gives the mean validation accuracy of the last ten epochs, the steadier
-    figure to compare recipes by; the test columns only report.
+    Besides the validation accuracy of the kept epoch (the one in ``model.keras``) the table
+    gives the mean validation accuracy of the last ten epochs, the steadier figure to compare
+    recipes by; the test columns only report. Targets: at least 80 % test accuracy for every
+    seed, 82 % on average, each run within 15 minutes.
     """
     from helpers.evaluate import evaluate_folder
 
@@ -216,19 +218,24 @@ def accuracy(train_dir: Path, test_dir: Path, seeds: list[int], work: Path,
         last_ten = json.loads((out / "history.json").read_text())["val_accuracy"][-10:]
         plain = evaluate_folder(out, test_dir).accuracy
         flipped = evaluate_folder(out, test_dir, tta=True).accuracy
-        rows.append((seed, minutes, info["result"]["best_epoch"], info["result"]["best_val_accuracy"],
+        kept = info["result"].get("kept_epoch", info["result"]["best_epoch"])
+        val = info["result"].get("kept_val_accuracy", info["result"]["best_val_accuracy"])
+        rows.append((seed, minutes, kept, val,
                      sum(last_ten) / len(last_ten), plain, flipped))
-        print(f"  seed {seed}: {minutes:5.1f} min, best epoch {rows[-1][2]}, val {rows[-1][3]:.3f} "
+        print(f"  seed {seed}: {minutes:5.1f} min, kept epoch {rows[-1][2]}, val {rows[-1][3]:.3f} "
               f"(last ten epochs {rows[-1][4]:.3f}), test {plain:.3f}, test with flips {flipped:.3f} "
               f"(load average {load} at the start)", flush=True)
-    print("| seed | wall time (min) | best epoch | validation accuracy | last 10 epochs' validation "
+    print("| seed | wall time (min) | kept epoch | validation accuracy | last 10 epochs' validation "
           "accuracy | test accuracy | test, flip-averaged |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for seed, minutes, epoch, val, last, plain, flipped in rows:
         print(f"| {seed} | {minutes:.1f} | {epoch} | {val:.3f} | {last:.3f} | {plain:.3f} | {flipped:.3f} |")
-    mean = sum(r[5] for r in rows) / len(rows)
-    ok = all(r[5] >= 0.75 and r[1] <= 15 for r in rows)
-    print(f"mean test accuracy {mean:.3f}; every seed >= 0.75 within 15 min: {'yes' if ok else 'NO'}")
+    tests = [r[5] for r in rows]
+    mean, spread = sum(tests) / len(tests), max(tests) - min(tests)
+    ok = all(r[5] >= 0.80 and r[1] < 15 for r in rows) and mean >= 0.82
+    print(f"test accuracy: mean {mean:.3f}, spread {spread:.3f} (lowest {min(tests):.3f}, highest "
+          f"{max(tests):.3f}); every seed >= 0.80 in under 15 min and mean >= 0.82: "
+          f"{'yes' if ok else 'NO'}")
     return ok
 
 

@@ -142,7 +142,7 @@ def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.train",
         description="Train a classifier on a folder with one sub-folder of photos per class. "
-                    "RUN_DIR receives model.keras (the best epoch), last.keras, run.json and "
+                    "RUN_DIR receives model.keras (the model to predict with), last.keras, run.json and "
                     "history.json: all that python -m helpers.predict needs.",
         epilog=SUBFOLDER_RULE + " RUN_DIR must be new or empty (or a run, with --resume): "
                "nothing of yours is ever changed or removed.")

@@ -15,8 +15,9 @@ For each size ``n``:
    smaller one's (the subsets nest), so the curve's points differ only in the added images,
    and two curves with the same seed (with and without augmentation) train on the same files.
 2. ``helpers.train.train`` trains ``config`` on it with a recipe (the course's by default):
-   ``val_split`` of the subset (0.2) is held out for validation, which picks the best epoch
-   (``model.keras``, the lowest validation loss). The test folder plays no part in training.
+   ``val_split`` of the subset (0.2) is held out for validation (with the course's recipe
+   ``model.keras`` is the last epoch; with the tutorial's, the one with the lowest validation
+   loss). The test folder plays no part in training.
 3. ``helpers.evaluate.evaluate_folder`` measures that model's accuracy on the test folder.
 
 How long to train: ``epochs`` per run, but at least ``min_steps`` optimizer steps (batches), so
@@ -48,7 +49,7 @@ from helpers.model import ModelConfig
 
 #: The keys of each result of :func:`learning_curve`.
 RESULT_KEYS = ("label", "augment", "per_class", "train_images", "val_images", "epochs", "steps",
-               "best_epoch", "val_accuracy", "test_accuracy", "test_images", "test_correct",
+               "best_epoch", "kept_epoch", "val_accuracy", "test_accuracy", "test_images", "test_correct",
                "seconds", "reused", "run_dir")
 
 
@@ -129,8 +130,9 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
 
     Returns one dict per size, in the order of ``sizes``, with :data:`RESULT_KEYS`: ``label``,
     ``augment`` (``config.augment``), ``per_class``, ``train_images``, ``val_images``,
-    ``epochs`` and ``steps`` (as run), ``best_epoch`` (the epoch of ``model.keras``),
-    ``val_accuracy`` (at that epoch), ``test_accuracy``, ``test_images``, ``test_correct`` (per
+    ``epochs`` and ``steps`` (as run), ``best_epoch`` (the lowest validation loss),
+    ``kept_epoch`` (the epoch of ``model.keras``, see ``helpers.train.Recipe.keep``),
+    ``val_accuracy`` (at the kept epoch), ``test_accuracy``, ``test_images``, ``test_correct`` (per
     test image in the folder's sorted order, 1 if the model got it right, else 0: what
     :func:`paired_difference` compares), ``seconds`` (the
     run's training time as its ``run.json`` records it, validation and checkpoints included, also
@@ -178,15 +180,15 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
             result = train(subset, run_dir, **settings)
         evaluation = evaluate_folder(run_dir, test_dir)
         info = read_run(run_dir)
-        best = result.best_epoch
+        best, kept = result.best_epoch, result.kept_epoch
         history = result.history
         entry = {
             "label": label, "augment": bool(config.augment), "per_class": n,
             "train_images": sum(info["data"]["training_images"].values()),
             "val_images": sum(info["data"]["validation_images"].values()),
             "epochs": len(history["epoch"]), "steps": len(history["epoch"]) * run_plan.steps_per_epoch,
-            "best_epoch": best,
-            "val_accuracy": history["val_accuracy"][best - 1] if best else None,
+            "best_epoch": best, "kept_epoch": kept,
+            "val_accuracy": history["val_accuracy"][kept - 1] if kept else None,
             "test_accuracy": float(evaluation.accuracy), "test_images": len(evaluation.paths),
             "test_correct": [int(right) for right in
                              evaluation.predicted_labels == evaluation.true_labels],
@@ -196,12 +198,12 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
         results.append(entry)
         if progress:
             took = time.perf_counter() - started
-            validation = "n/a" if best is None else f"{entry['val_accuracy']:.3f}"
+            validation = "n/a" if kept is None else f"{entry['val_accuracy']:.3f}"
             timing = (f"trained earlier in {entry['seconds']:.0f} s, reused" if reused
                       else f"{took:.0f} s")
             print(f"{label:>10}, {n:>4} per class: {entry['train_images']:>4} training images, "
-                  f"{entry['epochs']:>3} epochs ({entry['steps']} steps), best epoch "
-                  f"{best}, validation {validation}, test {entry['test_accuracy']:.3f}  "
+                  f"{entry['epochs']:>3} epochs ({entry['steps']} steps), kept epoch "
+                  f"{kept}, validation {validation}, test {entry['test_accuracy']:.3f}  "
                   f"[{timing}]", flush=True)
     return results
 

@@ -13,7 +13,7 @@ read (each gets a warning line), and hidden files, operating-system junk, FIFOs,
 files whose name is not an image's are left out, by the rules of ``helpers.data``. A missing, unreadable or non-image file gets one line on stderr
 naming it (``error: notes.txt: not an image``), the other images are still predicted, and
 the exit status is then 1. The run folder says everything else: the class names, the image
-size and the preprocessing (``run.json``) and the model (``model.keras``, the best epoch),
+size and the preprocessing (``run.json``) and the model (``model.keras``, the kept epoch),
 which loads in Keras's safe mode (no code in the file is ever run); a corrupt model file is
 named as such. An image whose header declares more than ``helpers.images.MAX_PIXELS`` pixels
 is refused before it is decoded, so memory stays bounded whatever the photo.

@@ -3,7 +3,8 @@
 ::
 
     run.json       class names, image size, preprocessing, recipe, settings, data, times, status
-    model.keras    the best model so far (lowest validation loss): the one to predict with
+    model.keras    the model to predict with: the lowest validation loss so far, or the last
+                   epoch when the recipe keeps the last (``helpers.train.Recipe.keep``)
     last.keras     the model after the last finished epoch, with its optimizer state (resume)
     state.json     where the run is: finished epochs, best epoch, early stopping (resume)
     history.json   per epoch: loss, accuracy, val_loss, val_accuracy, learning rate, images/s
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # Keras is imported only by the functions that save and load 
     import keras
 
 RUN_FILE = "run.json"
-MODEL_FILE = "model.keras"      # the best epoch (lowest validation loss)
+MODEL_FILE = "model.keras"      # the kept epoch (lowest validation loss, or the last)
 LAST_FILE = "last.keras"        # the last finished epoch, with the optimizer state
 STATE_FILE = "state.json"
 NEXT_STATE_FILE = "state.json.next"
@@ -351,7 +352,7 @@ HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learni
 def new_state(epochs: int) -> dict[str, Any]:
     """The state of a run before its first epoch (what ``state.json`` holds)."""
     return {"epochs_done": 0, "epochs": epochs, "optimizer_iterations": 0, "best_epoch": None,
-            "best_val_loss": None, "early_stopping": {"wait": 0, "best": None},
+            "best_val_loss": None, "kept_epoch": None, "early_stopping": {"wait": 0, "best": None},
             "stopped_early": False, "training_seconds": 0.0,
             "history": {key: [] for key in HISTORY_KEYS}}
 

@@ -111,6 +111,12 @@ class Recipe:
     each weight by ``learning_rate × weight_decay`` of itself).
     schedule: "constant", or "cosine": ``lr(step) = learning_rate × (1 + cos(π · step /
     total_steps)) / 2``, from ``learning_rate`` at the first step down to 0 after the last.
+    keep: the epoch ``model.keras`` holds. "best": the one with the lowest validation loss (with a
+    constant learning rate the network overfits, and later epochs are worse). "last": the last
+    one, for a schedule that ends at a learning rate of 0: its final weights are the settled
+    ones, while the validation loss, which punishes confident mistakes, reaches its lowest
+    earlier, halfway down the schedule, at a lower accuracy. A run with early stopping keeps the
+    best epoch whatever the recipe says.
     """
 
     name: str
@@ -121,6 +127,7 @@ class Recipe:
     weight_decay: float
     epochs: int
     batch_size: int
+    keep: str = "best"
 
     @property
     def image_size(self) -> int:
@@ -140,7 +147,8 @@ class Recipe:
         """The training settings as JSON-ready values (the network is in ``config.to_dict()``)."""
         return {"name": self.name, "optimizer": self.optimizer, "learning_rate": self.learning_rate,
                 "schedule": self.schedule, "weight_decay": self.weight_decay,
-                "epochs": self.epochs, "batch_size": self.batch_size, "image_size": self.image_size}
+                "epochs": self.epochs, "batch_size": self.batch_size, "image_size": self.image_size,
+                "keep": self.keep}
 
 
 #: The tutorial's recipe, and the course's (see the module docstring for why these values).
@@ -148,7 +156,8 @@ RECIPES = {
     "original": Recipe("original", M.ORIGINAL, optimizer="adam", learning_rate=1e-4,
                        schedule="constant", weight_decay=0.0, epochs=40, batch_size=32),
     "improved": Recipe("improved", M.IMPROVED, optimizer="adamw", learning_rate=2e-3,
-                       schedule="cosine", weight_decay=1e-2, epochs=60, batch_size=32),
+                       schedule="cosine", weight_decay=1e-2, epochs=60, batch_size=32,
+                       keep="last"),
 }
 
 
@@ -462,9 +471,9 @@ def _number_of(value: Any) -> float:
 
 class RunCheckpoint(keras.callbacks.Callback):
     """After every epoch: add its metrics to the history, then ``run.commit_epoch`` (``model.keras``
-    when its validation loss is the lowest so far, ``last.keras``, ``state.json``,
-    ``history.json``). An epoch whose loss is NaN or infinite is not saved: training stops and
-    ``diverged`` says where.
+    when its validation loss is the lowest so far, or every epoch with ``keep_last``;
+    ``last.keras``, ``state.json``, ``history.json``). An epoch whose loss is NaN or infinite is
+    not saved: training stops and ``diverged`` says where.
 
     ``state`` (a dict, see ``run.new_state``) is updated in place once an epoch is committed.
     ``train_images``: images per training epoch, for the images per second.
@@ -472,8 +481,9 @@ class RunCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, run_dir: Path, state: dict[str, Any], train_images: int,
                  early_stopping: keras.callbacks.EarlyStopping | None = None,
-                 resume_hint: str = "") -> None:
+                 resume_hint: str = "", keep_last: bool = False) -> None:
         super().__init__()
+        self.keep_last = keep_last
         self.run_dir = Path(run_dir)
         self.state = state
         self.train_images = train_images
@@ -512,6 +522,9 @@ class RunCheckpoint(keras.callbacks.Callback):
                                              or val_loss < state["best_val_loss"])
         if improved:
             state["best_epoch"], state["best_val_loss"] = epoch + 1, val_loss
+        keep = improved or self.keep_last
+        if keep:
+            state["kept_epoch"] = epoch + 1
         if self.early_stopping is not None:
             best = self.early_stopping.best
             state["early_stopping"] = {"wait": int(self.early_stopping.wait),
@@ -521,7 +534,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         state["optimizer_iterations"] = int(_number_of(self.model.optimizer.iterations))
         state["training_seconds"] = round(state["training_seconds"] + seconds, 3)
         try:
-            run.commit_epoch(self.run_dir, state, self.model, improved)
+            run.commit_epoch(self.run_dir, state, self.model, keep)
         except OSError as error:  # a full disk: the previous epoch's files are whole
             kept = self.state["epochs_done"]
             raise RunError(f"cannot save epoch {epoch + 1} ({run.os_error_text(error)}); "
@@ -566,10 +579,12 @@ class TrainingResult:
         epoch's end), ``train_seconds`` (the training part, without validation and saving) and
         ``images_per_second`` (training images / train_seconds);
         ``plots.plot_training_history(history)`` draws it.
-    run_dir: the run folder; its ``model.keras`` is the best epoch's model.
+    run_dir: the run folder; its ``model.keras`` is the kept epoch's model.
     model: the model after the last epoch, in memory.
-    best_epoch: the epoch (from 1) with the lowest validation loss, the one in ``model.keras``.
+    best_epoch: the epoch (from 1) with the lowest validation loss.
     stopped_early: True when early stopping ended the run before its last epoch.
+    kept_epoch: the epoch in ``model.keras``: ``best_epoch``, or the last epoch when the recipe
+        keeps the last (:attr:`Recipe.keep`).
     """
 
     history: dict[str, list]
@@ -578,6 +593,7 @@ class TrainingResult:
     class_names: list[str]
     best_epoch: int | None
     stopped_early: bool
+    kept_epoch: int | None = None
 
 
 def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
@@ -602,7 +618,8 @@ def _finished_run(out: Path, info: dict[str, Any], verbose: int) -> TrainingResu
               + (", stopped early)" if state["stopped_early"] else ")"))
     model = run.load_model(out / LAST_FILE)
     return TrainingResult(state["history"], out, model, list(info["class_names"]),
-                          state["best_epoch"], state["stopped_early"])
+                          state["best_epoch"], state["stopped_early"],
+                          state.get("kept_epoch", state["best_epoch"]))
 
 
 def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
@@ -750,7 +767,9 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
                 print(f"resuming {shown_path(out)} after epoch {state['epochs_done']} of "
                       f"{settings.epochs}")
             elif chief:
-                print(f"writing to {shown_path(out)}: model.keras (lowest validation loss), "
+                kept = "the last epoch" if keeps_last(info["recipe"], settings) else \
+                    "lowest validation loss"
+                print(f"writing to {shown_path(out)}: model.keras ({kept}), "
                       "last.keras (every epoch)")
             else:
                 print(f"training beside the chief worker, which writes {shown_path(out)}")
@@ -760,7 +779,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if settings.early_stopping:
             stopper = ResumableEarlyStopping(settings.early_stopping, **state["early_stopping"])
         checkpoint = RunCheckpoint(write_dir, state, len(training), stopper,
-                                   resume_hint=resume_command(out))
+                                   resume_hint=resume_command(out),
+                                   keep_last=keeps_last(info["recipe"], settings))
         fit_callbacks: list[keras.callbacks.Callback] = [stopper] if stopper else []
         fit_callbacks.append(checkpoint)  # after early stopping, which it records
         if tensorboard:
@@ -781,12 +801,23 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         result = _finish(out, info, state, model, class_names, chief)
         if scratch is not None:
             scratch.cleanup()
-        if verbose and result.best_epoch and chief:
-            history, best = state["history"], result.best_epoch - 1
-            print(f"best epoch {result.best_epoch}: val_loss {history['val_loss'][best]:.4f}, "
-                  f"val_accuracy {history['val_accuracy'][best]:.4f}; saved as "
-                  f"{shown_path(out / MODEL_FILE)}")
+        if verbose and result.kept_epoch and chief:
+            history, kept = state["history"], result.kept_epoch - 1
+            which = "the lowest validation loss"
+            if checkpoint.keep_last:
+                which = "the last" + ("" if result.kept_epoch == result.best_epoch else
+                                      f"; the lowest validation loss was at epoch {result.best_epoch}")
+            print(f"kept epoch {result.kept_epoch} ({which}): val_loss "
+                  f"{history['val_loss'][kept]:.4f}, val_accuracy "
+                  f"{history['val_accuracy'][kept]:.4f}; saved as {shown_path(out / MODEL_FILE)}")
         return result
+
+
+def keeps_last(recipe: dict[str, Any], settings: Settings) -> bool:
+    """Whether ``model.keras`` takes every epoch, so that it ends as the last: the run's recipe
+    (as run.json records it; runs made before recipes said keeps the best) keeps the last, and
+    no early stopping (which stops on the validation loss) is asked for."""
+    return recipe.get("keep", "best") == "last" and not settings.early_stopping
 
 
 def resume_command(out: Path) -> str:
@@ -849,6 +880,7 @@ def _finish(out: Path, info: dict[str, Any], state: dict[str, Any], model: keras
             class_names: list[str], chief: bool) -> TrainingResult:
     """Record the outcome in run.json and make the result."""
     done, best = state["epochs_done"], state["best_epoch"]
+    kept = state.get("kept_epoch", best)
     info["status"] = ("stopped early" if state["stopped_early"]
                       else "finished" if done >= state["epochs"] else "running")
     info["sessions"][-1].update(to_epoch=done,
@@ -857,12 +889,15 @@ def _finish(out: Path, info: dict[str, Any], state: dict[str, Any], model: keras
     info["result"] = {
         "epochs_done": done, "best_epoch": best, "best_val_loss": state["best_val_loss"],
         "best_val_accuracy": state["history"]["val_accuracy"][best - 1] if best else None,
+        "kept_epoch": kept,
+        "kept_val_accuracy": state["history"]["val_accuracy"][kept - 1] if kept else None,
         "training_seconds": state["training_seconds"],
         "mean_images_per_second": round(sum(speeds) / len(speeds), 1) if speeds else None,
     }
     if chief:
         write_json_atomically(out / RUN_FILE, info)
-    return TrainingResult(state["history"], out, model, class_names, best, state["stopped_early"])
+    return TrainingResult(state["history"], out, model, class_names, best, state["stopped_early"],
+                          kept)
 
 
 # ---- the course's own run, shared by notebooks 08-10 ------------------------------------------
@@ -914,25 +949,42 @@ def train_course_classifier(quick: bool = False, data_root: str | os.PathLike | 
             data.link_subset(train_dir, subset, QUICK_PER_CLASS, seed=0)
         train_dir, settings["epochs"] = subset, QUICK_EPOCHS
     if (out / RUN_FILE).exists():
-        _refuse_an_earlier_network(out)
+        _refuse_an_earlier_network(out, settings.get("epochs"))
     return ensure_trained(train_dir, out, **settings)
 
 
-def _refuse_an_earlier_network(out: Path) -> None:
-    """RunError when the course run in ``out`` was trained with another network than today's
-    recipe (a run kept from an earlier version of the course): notebooks 09 and 10 would then
-    explain one network with another's model. Nothing is deleted; the learner chooses."""
-    saved = ModelConfig.from_dict(read_run(out).get("model_config", {}))
-    current = dataclasses.replace(get_recipe(DEFAULT_RECIPE).config, num_classes=saved.num_classes)
-    if saved == current:
-        return
-    differ = [field.name for field in dataclasses.fields(saved)
-              if getattr(saved, field.name) != getattr(current, field.name)]
-    raise RunError(
-        f"{shown_path(out)}: trained with an earlier version of the course's network "
-        f"({_blocks(saved)}; today's has {_blocks(current)}, and {', '.join(differ)} differ); "
-        "delete or rename that folder and run this again to train the current one"
-    )
+def _refuse_an_earlier_network(out: Path, epochs: int | None = None) -> None:
+    """RunError when the course run in ``out`` was trained with another network or recipe than
+    today's (a run kept from an earlier version of the course): notebooks 09 and 10 would then
+    explain one recipe with another's model. ``epochs``: the epochs asked for (None: the
+    recipe's). Nothing is deleted; the learner chooses."""
+    info = read_run(out)
+    recipe = get_recipe(DEFAULT_RECIPE)
+    saved = ModelConfig.from_dict(info.get("model_config", {}))
+    current = dataclasses.replace(recipe.config, num_classes=saved.num_classes)
+    if saved != current:
+        differ = [field.name for field in dataclasses.fields(saved)
+                  if getattr(saved, field.name) != getattr(current, field.name)]
+        raise RunError(
+            f"{shown_path(out)}: trained with an earlier version of the course's network "
+            f"({_blocks(saved)}; today's has {_blocks(current)}, and {', '.join(differ)} differ); "
+            "delete or rename that folder and run this again to train the current one"
+        )
+    saved_recipe = info.get("recipe", {})
+    was = (saved_recipe.get("epochs"), saved_recipe.get("keep", "best"))
+    now = (epochs or recipe.epochs, recipe.keep)
+    if was != now:
+        raise RunError(
+            f"{shown_path(out)}: trained with an earlier version of the course's recipe "
+            f"({_schedule(*was)}; today's: {_schedule(*now)}); delete or rename that folder "
+            "and run this again to train the current one"
+        )
+
+
+def _schedule(epochs: int | None, keep: str) -> str:
+    """E.g. "60 epochs, keeping the lowest validation loss"."""
+    kept = "the last epoch" if keep == "last" else "the lowest validation loss"
+    return f"{epochs} epochs, keeping {kept}"
 
 
 def _blocks(config: ModelConfig) -> str:

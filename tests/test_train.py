@@ -42,7 +42,7 @@ pytestmark = pytest.mark.filterwarnings(
 def quick(**changes):
     """The keyword arguments of a quick training run, with changes."""
     return {"recipe": "original", "config": tiny.TINY_CONFIG, "epochs": 2, "batch_size": 8,
-            "learning_rate": 1e-2, "verbose": 0, **changes}
+            "learning_rate": 1e-2, "verbose": 0, "precision": "float32", **changes}
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +193,37 @@ def test_improved_recipe_trains_with_its_schedule_and_in_model_augmentation(shap
     assert result.history["learning_rate"] == pytest.approx([1e-3, 0.0], abs=1e-9)
     model = keras.models.load_model(result.run_dir / "model.keras", safe_mode=True)
     assert "augmentation" in [layer.name for layer in model.layers]
+
+
+def test_recipes_keep_the_lowest_validation_loss_or_the_last_epoch():
+    assert T.RECIPES["original"].keep == "best"  # constant learning rate: it overfits
+    assert T.RECIPES["improved"].keep == "last"  # cosine down to 0: the end is the settled one
+
+
+def test_a_run_that_keeps_the_last_epoch_saves_it_as_model_keras(shapes, tmp_path, capsys):
+    # A rate of 3e-2 makes the validation loss jump about: its lowest is not at the end.
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(shapes, tmp_path / "last", **quick(recipe="improved", epochs=4,
+                                                             learning_rate=3e-2, verbose=2))
+    assert result.kept_epoch == 4 and result.best_epoch == 1 + int(np.argmin(result.history["val_loss"]))
+    saved = keras.models.load_model(result.run_dir / "model.keras", safe_mode=True)
+    last = keras.models.load_model(result.run_dir / "last.keras", safe_mode=True)
+    for a, b in zip(saved.get_weights(), last.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    info = T.read_run(result.run_dir)
+    assert info["recipe"]["keep"] == "last" and info["result"]["kept_epoch"] == 4
+    assert info["result"]["kept_val_accuracy"] == result.history["val_accuracy"][3]
+    assert "kept epoch 4 (the last" in capsys.readouterr().out
+    # Early stopping stops on the validation loss, so such a run keeps its lowest.
+    with pytest.warns(SkippedImageWarning):
+        stopped = T.train(shapes, tmp_path / "stopped", early_stopping=1,
+                          **quick(recipe="improved", epochs=4, learning_rate=3e-2))
+    assert stopped.kept_epoch == stopped.best_epoch
+
+
+def test_runs_of_the_original_recipe_keep_the_lowest_validation_loss(first_run):
+    assert first_run.kept_epoch == first_run.best_epoch
+    assert T.read_run(first_run.run_dir)["result"]["kept_epoch"] == first_run.best_epoch
 
 
 def test_recipe_defaults_apply_unless_given(shapes):
@@ -577,6 +608,7 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     # A run kept from an earlier version of the course (another network) is refused, not used.
     run_json = out / "run.json"
     saved = json.loads(run_json.read_text())
+    before_config = json.loads(json.dumps(saved["model_config"]))
     saved["model_config"].update(filters=[32, 64, 128, 256], image_size=80)
     run_json.write_text(json.dumps(saved))
     before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
@@ -587,6 +619,15 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     assert "4 blocks of (32, 64, 128, 256) filters at 80 px" in message
     assert "image_size, filters differ" in message and "delete or rename" in message
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+    # So is one of today's network made with an earlier recipe (kept by validation loss).
+    saved = json.loads(run_json.read_text())
+    saved["model_config"] = json.loads(json.dumps(before_config))
+    del saved["recipe"]["keep"]
+    run_json.write_text(json.dumps(saved))
+    with pytest.raises(T.RunError, match=r"earlier version of the course's recipe \(2 epochs, "
+                       r"keeping the lowest validation loss; today's: 2 epochs, keeping the last "
+                       r"epoch\); delete or rename"):
+        T.train_course_classifier(quick=True, data_root=root, verbose=0)
 
 
 # ---- divergence ---------------------------------------------------------------------------------
@@ -700,6 +741,6 @@ def test_a_bfloat16_run_computes_in_bfloat16_and_predicts_float32_probabilities(
 
 def test_a_float32_run_says_so_and_older_runs_read_as_float32(first_run):
     settings = T.read_run(first_run.run_dir)["settings"]
-    assert settings["precision"] in ("float32", "mixed_bfloat16")  # "auto" is resolved
+    assert settings["precision"] == "float32"
     del settings["precision"]  # a run folder written before precision was a setting
     assert T.Settings.from_dict(settings).precision == "float32"
