@@ -246,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=10, help="epochs of each speed measurement")
     parser.add_argument("--repeats", type=int, default=3, help="alternating speed runs of each code")
     parser.add_argument("--data", type=Path, default=None, help="the cats-dogs folder (default: the course's)")
+    parser.add_argument("--keep-runs", type=Path, default=None, metavar="DIR",
+                        help="accuracy: keep the run folders in DIR/seedN (default: a temporary folder)")
     parser.add_argument("--image-size", type=int, default=None,
                         help="accuracy: train at this size instead of the recipe's (to compare sizes)")
     args = parser.parse_args(argv)
@@ -258,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.part in ("all", "speed"):
             ok &= speed(data / "training_data", args.epochs, args.repeats)
         if args.part in ("all", "accuracy"):
-            ok &= accuracy(data / "training_data", data / "testing_data", args.seeds, Path(work),
-                           args.image_size)
+            ok &= accuracy(data / "training_data", data / "testing_data", args.seeds,
+                           args.keep_runs or Path(work), args.image_size)
     return 0 if ok else 1
 
 

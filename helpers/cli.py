@@ -179,6 +179,9 @@ def train_parser() -> argparse.ArgumentParser:
                         help="write TensorBoard logs to RUN_DIR/logs")
     parser.add_argument("--strict", action="store_true",
                         help="refuse a folder with unusable image files instead of skipping them")
+    parser.add_argument("--keep", choices=("best", "last"),
+                        help="which epoch model.keras holds: best (lowest validation loss) or last; "
+                             "default: the recipe's (original best, improved last)")
     parser.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16"),
                         help="how the layers compute; auto (the default): mixed_bfloat16 on a "
                              "CPU with bfloat16 arithmetic (about twice as fast), else float32")
@@ -200,7 +203,8 @@ def train_command(argv: Sequence[str] | None = None) -> int:
               recipe=args.recipe, epochs=args.epochs, image_size=args.image_size,
               batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
               resume=args.resume, early_stopping=args.early_stopping,
-              tensorboard=args.tensorboard, strict=args.strict, precision=args.precision)
+              tensorboard=args.tensorboard, strict=args.strict, precision=args.precision,
+              keep=args.keep)
         return 0
 
     def interrupted() -> str:

@@ -15,9 +15,10 @@ For each size ``n``:
    smaller one's (the subsets nest), so the curve's points differ only in the added images,
    and two curves with the same seed (with and without augmentation) train on the same files.
 2. ``helpers.train.train`` trains ``config`` on it with a recipe (the course's by default):
-   ``val_split`` of the subset (0.2) is held out for validation (with the course's recipe
-   ``model.keras`` is the last epoch; with the tutorial's, the one with the lowest validation
-   loss). The test folder plays no part in training.
+   ``val_split`` of the subset (0.2) is held out for validation, which picks the epoch kept
+   (``model.keras``, the lowest validation loss, whatever the recipe keeps by default: with a
+   few dozen photos and runs of different lengths, a rule that looks at each run). The test
+   folder plays no part in training.
 3. ``helpers.evaluate.evaluate_folder`` measures that model's accuracy on the test folder.
 
 How long to train: ``epochs`` per run, but at least ``min_steps`` optimizer steps (batches), so
@@ -166,7 +167,7 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
         data.link_subset(train_dir, subset, n, seed=seed)
         run_dir = work_dir / f"{label}_{n}_per_class"
         settings = dict(config=config, epochs=run_plan.epochs, seed=seed, recipe=recipe,
-                        val_split=val_split, verbose=verbose)
+                        val_split=val_split, verbose=verbose, keep="best")
         started = time.perf_counter()
         result, reused = None, False
         if (run_dir / RUN_FILE).exists():

@@ -95,6 +95,9 @@ MIN_IMAGE_SIZE = 16
 #: and "float32" anywhere else, where bfloat16 would be emulated and slower.
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
+#: Which epoch ``model.keras`` holds (see :attr:`Recipe.keep`).
+KEEPS = ("best", "last")
+
 
 class TrainingDiverged(RunError):
     """The loss became NaN or infinite: the run stopped, its status is "diverged"."""
@@ -281,6 +284,7 @@ class Settings:
     early_stopping: int | None
     config: ModelConfig
     precision: str = "float32"  # runs made before precision was a setting computed in float32
+    keep: str = "best"  # and kept the lowest validation loss
 
     def to_dict(self) -> dict[str, Any]:
         values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
@@ -293,7 +297,7 @@ class Settings:
 
 def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_size, batch_size,
                   learning_rate, seed, early_stopping, config: ModelConfig | None,
-                  precision: str | None = None) -> Settings:
+                  precision: str | None = None, keep: str | None = None) -> Settings:
     """The settings of a new run: what is given, else the recipe's (and the seed 0)."""
     if train_dir is None:
         raise ValueError("train_dir is needed to start a run (only resume=True does without)")
@@ -310,6 +314,7 @@ def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_s
         early_stopping=early_stopping,
         config=config or recipe.config,  # image size and classes are set with the data
         precision=choose_precision(precision),
+        keep=keep or recipe.keep,
     )
 
 
@@ -339,7 +344,7 @@ def _resumed_settings(info: dict[str, Any], run_dir: Path, given: dict[str, Any]
 
 
 def _check_arguments(epochs, image_size, batch_size, early_stopping, learning_rate, val_split,
-                     val_dir, config, tensorboard, precision=None) -> None:
+                     val_dir, config, tensorboard, precision=None, keep=None) -> None:
     for name, value in (("epochs", epochs), ("image_size", image_size),
                         ("batch_size", batch_size), ("early_stopping", early_stopping)):
         if value is not None:
@@ -352,6 +357,8 @@ def _check_arguments(epochs, image_size, batch_size, early_stopping, learning_ra
         raise ValueError("give val_dir or val_split, not both")
     if config is not None and not isinstance(config, ModelConfig):
         raise ValueError(f"config must be a helpers.model.ModelConfig, got {config!r}")
+    if keep is not None and keep not in KEEPS:
+        raise ValueError(f"keep must be one of {', '.join(KEEPS)}; got {keep!r}")
     if precision is not None and precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
@@ -631,7 +638,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
           strategy: tf.distribute.Strategy | None = None,
           callbacks: Sequence[keras.callbacks.Callback] = (), verbose: int | None = None,
           cache: bool | None = None, deterministic: bool = True,
-          precision: str | None = None) -> TrainingResult:
+          precision: str | None = None, keep: str | None = None) -> TrainingResult:
     """Train a recipe's network on ``train_dir`` (one sub-folder per class) into run folder ``out``.
 
     - Validation: the images of ``val_dir`` (the same class folders), or else a stratified,
@@ -658,6 +665,8 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
       ``deterministic``: turn on TensorFlow's op determinism, a switch for the whole process.
       ``precision``: "float32", "mixed_bfloat16" or "auto" (the default: bfloat16 where the
       CPU computes it in hardware, see :data:`PRECISIONS`); a resumed run keeps its own.
+      ``keep``: which epoch ``model.keras`` holds, "best" or "last" (default: the recipe's, see
+      :attr:`Recipe.keep`); with ``early_stopping`` always the best.
 
     Raises ``DatasetError`` (a missing or unusable folder, class names that differ, an empty
     validation split), :class:`RunError` (``out`` not usable, nothing to resume, settings that
@@ -666,7 +675,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     """
     out = Path(out)
     _check_arguments(epochs, image_size, batch_size, early_stopping, learning_rate, val_split,
-                     val_dir, config, tensorboard, precision)
+                     val_dir, config, tensorboard, precision, keep)
     chief = is_chief(strategy)
     made: list[Path] = []
     if resume:
@@ -689,7 +698,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
                      "recipe": recipe, "epochs": epochs, "image_size": image_size,
                      "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
                      "early_stopping": early_stopping,
-                     "precision": None if precision == "auto" else precision}
+                     "precision": None if precision == "auto" else precision, "keep": keep}
             settings = _resumed_settings(info, out, given, config)
             finished = _finished_run(out, info, verbose)
             if finished is not None:  # nothing to do, and nothing is written
@@ -698,7 +707,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             settings = _new_settings(train_dir, val_dir, val_split,
                                      get_recipe(recipe or DEFAULT_RECIPE), epochs, image_size,
                                      batch_size, learning_rate, seed, early_stopping, config,
-                                     precision)
+                                     precision, keep)
         the_recipe = get_recipe(settings.recipe)
         size, batch, seed = settings.image_size, settings.batch_size, settings.seed
 
@@ -767,7 +776,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
                 print(f"resuming {shown_path(out)} after epoch {state['epochs_done']} of "
                       f"{settings.epochs}")
             elif chief:
-                kept = "the last epoch" if keeps_last(info["recipe"], settings) else \
+                kept = "the last epoch" if keeps_last(settings) else \
                     "lowest validation loss"
                 print(f"writing to {shown_path(out)}: model.keras ({kept}), "
                       "last.keras (every epoch)")
@@ -780,7 +789,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             stopper = ResumableEarlyStopping(settings.early_stopping, **state["early_stopping"])
         checkpoint = RunCheckpoint(write_dir, state, len(training), stopper,
                                    resume_hint=resume_command(out),
-                                   keep_last=keeps_last(info["recipe"], settings))
+                                   keep_last=keeps_last(settings))
         fit_callbacks: list[keras.callbacks.Callback] = [stopper] if stopper else []
         fit_callbacks.append(checkpoint)  # after early stopping, which it records
         if tensorboard:
@@ -813,11 +822,10 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         return result
 
 
-def keeps_last(recipe: dict[str, Any], settings: Settings) -> bool:
-    """Whether ``model.keras`` takes every epoch, so that it ends as the last: the run's recipe
-    (as run.json records it; runs made before recipes said keeps the best) keeps the last, and
-    no early stopping (which stops on the validation loss) is asked for."""
-    return recipe.get("keep", "best") == "last" and not settings.early_stopping
+def keeps_last(settings: Settings) -> bool:
+    """Whether ``model.keras`` takes every epoch, so that it ends as the last: the run keeps the
+    last, and no early stopping (which stops on the validation loss) is asked for."""
+    return settings.keep == "last" and not settings.early_stopping
 
 
 def resume_command(out: Path) -> str:
@@ -970,8 +978,7 @@ def _refuse_an_earlier_network(out: Path, epochs: int | None = None) -> None:
             f"({_blocks(saved)}; today's has {_blocks(current)}, and {', '.join(differ)} differ); "
             "delete or rename that folder and run this again to train the current one"
         )
-    saved_recipe = info.get("recipe", {})
-    was = (saved_recipe.get("epochs"), saved_recipe.get("keep", "best"))
+    was = (info.get("recipe", {}).get("epochs"), info.get("settings", {}).get("keep", "best"))
     now = (epochs or recipe.epochs, recipe.keep)
     if was != now:
         raise RunError(

@@ -219,6 +219,11 @@ def test_a_run_that_keeps_the_last_epoch_saves_it_as_model_keras(shapes, tmp_pat
         stopped = T.train(shapes, tmp_path / "stopped", early_stopping=1,
                           **quick(recipe="improved", epochs=4, learning_rate=3e-2))
     assert stopped.kept_epoch == stopped.best_epoch
+    # keep= overrides the recipe (helpers.experiments lets validation pick, whatever the recipe).
+    with pytest.warns(SkippedImageWarning):
+        best = T.train(shapes, tmp_path / "best", keep="best",
+                       **quick(recipe="improved", epochs=4, learning_rate=3e-2))
+    assert best.kept_epoch == best.best_epoch and T.read_run(best.run_dir)["settings"]["keep"] == "best"
 
 
 def test_runs_of_the_original_recipe_keep_the_lowest_validation_loss(first_run):
@@ -448,6 +453,8 @@ def test_bad_arguments_are_value_errors(shapes, tmp_path):
         T.train(shapes, tmp_path / "run", val_split=1.5)
     with pytest.raises(ValueError, match="recipe must be one of original, improved"):
         T.train(shapes, tmp_path / "run", recipe="better")
+    with pytest.raises(ValueError, match="keep must be one of best, last; got 'middle'"):
+        T.train(shapes, tmp_path / "run", keep="middle")
 
 
 # ---- in other processes: a kill and a resume, no traceback, MirroredStrategy -----------------
@@ -622,7 +629,7 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     # So is one of today's network made with an earlier recipe (kept by validation loss).
     saved = json.loads(run_json.read_text())
     saved["model_config"] = json.loads(json.dumps(before_config))
-    del saved["recipe"]["keep"]
+    del saved["settings"]["keep"]  # written before runs recorded it: the lowest validation loss
     run_json.write_text(json.dumps(saved))
     with pytest.raises(T.RunError, match=r"earlier version of the course's recipe \(2 epochs, "
                        r"keeping the lowest validation loss; today's: 2 epochs, keeping the last "
