@@ -159,7 +159,7 @@ RECIPES = {
     "original": Recipe("original", M.ORIGINAL, optimizer="adam", learning_rate=1e-4,
                        schedule="constant", weight_decay=0.0, epochs=40, batch_size=32),
     "improved": Recipe("improved", M.IMPROVED, optimizer="adamw", learning_rate=2e-3,
-                       schedule="cosine", weight_decay=1e-2, epochs=60, batch_size=32,
+                       schedule="cosine", weight_decay=1e-2, epochs=80, batch_size=32,
                        keep="last"),
 }
 
