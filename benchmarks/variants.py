@@ -20,6 +20,9 @@ the schedule's length, the image side and how the layers compute, for any varian
 Variants:
 - ``base``: the default recipe (``helpers.model.IMPROVED``).
 - ``label-smoothing``: the same, trained against targets smoothed by 0.1 (0.95 / 0.05).
+- ``ensemble-2``: two default networks, the second started from other weights (seed + 1000),
+  each trained for ``--epochs`` on the same split; the prediction is the mean of their
+  probabilities. Its figures are the pair's; ``members_last_ten`` gives each network's alone.
 - ``residual-separable``: each block is conv 3x3 → batch norm → ReLU → separable conv 3x3 →
   batch norm, plus a 1x1 convolution of the block's input (a residual connection), → ReLU →
   max pooling; filters 32 to 512 as in the default.
@@ -37,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-VARIANTS = ("base", "label-smoothing", "residual-separable")
+VARIANTS = ("base", "label-smoothing", "residual-separable", "ensemble-2")
 IMAGE_SIZE, BATCH, LEARNING_RATE, WEIGHT_DECAY = 96, 32, 2e-3, 1e-2
 
 
@@ -67,9 +70,61 @@ def residual_separable(config, seed: int):
     return keras.Model(inputs, layers.Softmax()(x))
 
 
+def run_ensemble(seed: int, train_dir: Path, epochs: int, image_size: int = IMAGE_SIZE,
+                 precision: str = "float32") -> dict:
+    """Train two default networks on seed's split; the validation figures of their mean."""
+    import dataclasses
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from helpers import data
+    from helpers import model as M
+    from helpers.train import usable_files
+
+    files = usable_files(train_dir).file_list()
+    training, validation = data.split(files, 0.2, seed)
+    tf.config.experimental.enable_op_determinism()
+    keras.mixed_precision.set_global_policy(precision)
+    steps = math.ceil(len(training) / BATCH)
+    config = dataclasses.replace(M.IMPROVED, image_size=image_size)
+    members, start = [], time.perf_counter()
+    for member_seed in (seed, seed + 1000):
+        keras.utils.set_random_seed(member_seed)
+        train_ds = data.make_dataset(training, image_size, BATCH, training=True, augment=False, cache=True,
+                                     seed=member_seed)
+        val_ds = data.make_dataset(validation, image_size, BATCH, cache=True, seed=seed)
+        model = M.build_model(config, seed=member_seed)
+        rate = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=epochs * steps)
+        model.compile(optimizer=keras.optimizers.AdamW(rate, weight_decay=WEIGHT_DECAY),
+                      loss=keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
+        probabilities: list = []
+        record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: probabilities.append(
+            np.concatenate([model(images, training=False).numpy() for images, _ in val_ds])))
+        history = model.fit(train_ds.repeat(), steps_per_epoch=steps, validation_data=val_ds, epochs=epochs,
+                            callbacks=[record], verbose=2).history
+        members.append((history, np.stack(probabilities)))
+    seconds = time.perf_counter() - start
+    truth = np.concatenate([labels.numpy().argmax(1) for _, labels in val_ds])
+    mean = (members[0][1] + members[1][1]) / 2  # (epochs, photos, classes)
+    accuracy = (mean.argmax(-1) == truth).mean(axis=1)
+    loss = -np.log(np.clip(mean[:, np.arange(len(truth)), truth], 1e-7, 1)).mean(axis=1)
+    kept = int(np.argmin(loss))
+    return {"variant": "ensemble-2", "seed": seed, "epochs": epochs, "image_size": image_size,
+            "precision": precision, "train_minutes": seconds / 60, "kept_epoch": kept + 1,
+            "kept_val_accuracy": float(accuracy[kept]), "lowest_val_loss": float(loss[kept]),
+            "last_ten_val_accuracy": float(accuracy[-10:].mean()),
+            "final_val_accuracy_flips": float("nan"),
+            "members_last_ten": [float(np.mean(h["val_accuracy"][-10:])) for h, _ in members],
+            "ensemble_val_accuracy": accuracy.tolist(), "histories": [h for h, _ in members]}
+
+
 def run_one(variant: str, seed: int, train_dir: Path, epochs: int, image_size: int = IMAGE_SIZE,
             precision: str = "float32") -> dict:
     """Train ``variant`` with ``seed`` on the 80 % split; its validation figures."""
+    if variant == "ensemble-2":
+        return run_ensemble(seed, train_dir, epochs, image_size, precision)
     import dataclasses
 
     import keras

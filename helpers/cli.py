@@ -180,8 +180,8 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="refuse a folder with unusable image files instead of skipping them")
     parser.add_argument("--keep", choices=("best", "last"),
-                        help="which epoch model.keras holds: best (lowest validation loss) or last; "
-                             "default: the recipe's (original best, improved last)")
+                        help="which epoch model.keras holds: best (lowest validation loss, the "
+                             "default) or last (for a schedule that ends at 0)")
     parser.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16"),
                         help="how the layers compute; auto (the default): mixed_bfloat16 on a "
                              "CPU with bfloat16 arithmetic (about twice as fast), else float32")

@@ -195,35 +195,29 @@ def test_improved_recipe_trains_with_its_schedule_and_in_model_augmentation(shap
     assert "augmentation" in [layer.name for layer in model.layers]
 
 
-def test_recipes_keep_the_lowest_validation_loss_or_the_last_epoch():
-    assert T.RECIPES["original"].keep == "best"  # constant learning rate: it overfits
-    assert T.RECIPES["improved"].keep == "last"  # cosine down to 0: the end is the settled one
+def test_both_recipes_keep_the_lowest_validation_loss():
+    assert T.RECIPES["original"].keep == T.RECIPES["improved"].keep == "best"
 
 
 def test_a_run_that_keeps_the_last_epoch_saves_it_as_model_keras(shapes, tmp_path, capsys):
     # A rate of 3e-2 makes the validation loss jump about: its lowest is not at the end.
     with pytest.warns(SkippedImageWarning):
-        result = T.train(shapes, tmp_path / "last", **quick(recipe="improved", epochs=4,
-                                                             learning_rate=3e-2, verbose=2))
+        result = T.train(shapes, tmp_path / "last", keep="last",
+                         **quick(recipe="improved", epochs=4, learning_rate=3e-2, verbose=2))
     assert result.kept_epoch == 4 and result.best_epoch == 1 + int(np.argmin(result.history["val_loss"]))
     saved = keras.models.load_model(result.run_dir / "model.keras", safe_mode=True)
     last = keras.models.load_model(result.run_dir / "last.keras", safe_mode=True)
     for a, b in zip(saved.get_weights(), last.get_weights()):
         np.testing.assert_array_equal(a, b)
     info = T.read_run(result.run_dir)
-    assert info["recipe"]["keep"] == "last" and info["result"]["kept_epoch"] == 4
+    assert info["settings"]["keep"] == "last" and info["result"]["kept_epoch"] == 4
     assert info["result"]["kept_val_accuracy"] == result.history["val_accuracy"][3]
     assert "kept epoch 4 (the last" in capsys.readouterr().out
     # Early stopping stops on the validation loss, so such a run keeps its lowest.
     with pytest.warns(SkippedImageWarning):
-        stopped = T.train(shapes, tmp_path / "stopped", early_stopping=1,
+        stopped = T.train(shapes, tmp_path / "stopped", early_stopping=1, keep="last",
                           **quick(recipe="improved", epochs=4, learning_rate=3e-2))
     assert stopped.kept_epoch == stopped.best_epoch
-    # keep= overrides the recipe (helpers.experiments lets validation pick, whatever the recipe).
-    with pytest.warns(SkippedImageWarning):
-        best = T.train(shapes, tmp_path / "best", keep="best",
-                       **quick(recipe="improved", epochs=4, learning_rate=3e-2))
-    assert best.kept_epoch == best.best_epoch and T.read_run(best.run_dir)["settings"]["keep"] == "best"
 
 
 def test_runs_of_the_original_recipe_keep_the_lowest_validation_loss(first_run):
@@ -626,14 +620,14 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
     assert "4 blocks of (32, 64, 128, 256) filters at 80 px" in message
     assert "image_size, filters differ" in message and "delete or rename" in message
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
-    # So is one of today's network made with an earlier recipe (kept by validation loss).
+    # So is one of today's network made with another recipe (here: one that kept the last epoch).
     saved = json.loads(run_json.read_text())
     saved["model_config"] = json.loads(json.dumps(before_config))
-    del saved["settings"]["keep"]  # written before runs recorded it: the lowest validation loss
+    saved["settings"]["keep"] = "last"
     run_json.write_text(json.dumps(saved))
     with pytest.raises(T.RunError, match=r"earlier version of the course's recipe \(2 epochs, "
-                       r"keeping the lowest validation loss; today's: 2 epochs, keeping the last "
-                       r"epoch\); delete or rename"):
+                       r"keeping the last epoch; today's: 2 epochs, keeping the lowest validation "
+                       r"loss\); delete or rename"):
         T.train_course_classifier(quick=True, data_root=root, verbose=0)
 
 
