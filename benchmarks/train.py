@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/train.py speed --epochs 3
 
 accuracy: for each seed, ``python -m helpers.train`` with the course's default recipe on
-``cats-dogs/training_data`` (500 photos per class; 20 % held out for validation, which only
-reports: the recipe keeps its last epoch), timed as a whole process (start-up, data, training,
+``cats-dogs/training_data`` (500 photos per class; 20 % held out for validation, which picks
+the saved epoch), timed as a whole process (start-up, data, training,
 saving: the learner's wall time), then ``helpers.evaluate`` on ``testing_data``, which training
 never sees, with and without flipped-image test-time averaging. Targets: at least 80 % test
 accuracy for each seed and 82 % on average, each run in under 15 minutes of wall time on a

@@ -4,7 +4,7 @@
 
     run.json       class names, image size, preprocessing, recipe, settings, data, times, status
     model.keras    the model to predict with: the lowest validation loss so far, or the last
-                   epoch when the recipe keeps the last (``helpers.train.Recipe.keep``)
+                   epoch in a run that keeps the last (``--keep last``)
     last.keras     the model after the last finished epoch, with its optimizer state (resume)
     state.json     where the run is: finished epochs, best epoch, early stopping (resume)
     history.json   per epoch: loss, accuracy, val_loss, val_accuracy, learning rate, images/s
