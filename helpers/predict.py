@@ -72,7 +72,7 @@ def load_run(run_dir: str | os.PathLike) -> Run:
     info = run.read_run(run_dir)
     run.check_preprocessing(run_dir, info)
     path = run.best_model_path(run_dir)
-    model = run.load_model(path, compile=False)
+    model = run.in_float32(run.load_model(path, compile=False))
     class_names = tuple(info["class_names"])
     size = int(info["image_size"])
     expected_in, expected_out = (None, size, size, 3), (None, len(class_names))

@@ -275,6 +275,34 @@ def load_model(path: Path, compile: bool = True) -> keras.Model:
                        f"({lines[0] if lines else type(error).__name__})") from None
 
 
+def in_float32(model: keras.Model) -> keras.Model:
+    """``model`` computing in float32: a model trained with mixed precision (bfloat16 layers,
+    ``helpers.train --precision``) is rebuilt from its configuration with float32 layers and the
+    same weights, so that its predictions do not depend on the machine or on the path (one photo
+    or a batch, a sub-model for Grad-CAM). A float32 model is returned as it is."""
+    import keras
+
+    changed = False
+
+    def to_float32(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, dict):
+            if value.get("class_name") == "DTypePolicy" and value.get("config", {}).get("name") != "float32":
+                changed = True
+                return {**value, "config": {**value["config"], "name": "float32"}}
+            return {key: to_float32(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [to_float32(item) for item in value]
+        return value
+
+    config = to_float32(model.get_config())
+    if not changed:
+        return model
+    copy = model.__class__.from_config(config)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def _whole_zip(path: Path) -> bool:
     """True when ``path`` is a zip archive whose every member passes its CRC check."""
     try:

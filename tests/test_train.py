@@ -736,6 +736,18 @@ def test_a_bfloat16_run_computes_in_bfloat16_and_predicts_float32_probabilities(
     assert probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
     assert np.isfinite(result.history["loss"]).all()
+    # Prediction rebuilds it in float32 with the same weights: close to the bfloat16 answers,
+    # and the same for one photo as in a batch.
+    from helpers import predict as P
+    from helpers.run import in_float32
+
+    loaded = P.load_run(result.run_dir).model
+    assert {layer.dtype_policy.name for layer in loaded.layers} == {"float32"}
+    images = validation_arrays(shapes).images
+    in_float = loaded.predict(images, verbose=0)
+    np.testing.assert_allclose(in_float, probabilities, atol=0.02)
+    np.testing.assert_allclose(loaded.predict(images[:1], verbose=0), in_float[:1], atol=1e-6)
+    assert in_float32(loaded) is loaded  # a float32 model is left as it is
     with pytest.raises(T.RunError, match="not with precision float32"):
         T.train(None, result.run_dir, resume=True, precision="float32", verbose=0)
 
