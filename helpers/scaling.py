@@ -199,7 +199,7 @@ def worker_command(train_dir: str | os.PathLike, out: str | os.PathLike,
     """The command line of one worker: ``python -m helpers.scaling --train ... --out ...``.
 
     ``settings`` are :func:`helpers.train.train`'s (epochs, batch_size, learning_rate, seed,
-    image_size, val_split, recipe, resume, and ``config``, a ``ModelConfig``). ``launcher``
+    image_size, val_split, recipe, resume, precision, keep, and ``config``, a ``ModelConfig``). ``launcher``
     replaces ``python -m helpers.scaling`` by a script that calls :func:`main` itself.
     """
     command = [*launcher, "--train", str(train_dir), "--out", str(out)]
@@ -291,7 +291,7 @@ def _failure(worker: LocalWorker) -> str:
 #: The settings of helpers.train.train a worker passes on, with their types.
 WORKER_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,
                    "image_size": int, "val_split": float, "recipe": str, "resume": bool,
-                   "config": str}
+                   "config": str, "precision": str, "keep": str}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -944,14 +944,19 @@ def train_course_classifier(quick: bool = False, data_root: str | os.PathLike | 
     """Train (or reuse) the course's classifier: the default recipe on ``cats-dogs/training_data``.
 
     The one place that says how notebooks 08, 09 and 10 get their model, so all three use the
-    same run. ``quick``: :data:`QUICK_PER_CLASS` photos per class (linked, not copied) and
-    :data:`QUICK_EPOCHS` epochs, in :func:`course_run_dir` ``(quick=True)``. Returns the run folder.
+    same run, always in float32. ``quick``: :data:`QUICK_PER_CLASS` photos per class (linked, not
+    copied) and :data:`QUICK_EPOCHS` epochs, in :func:`course_run_dir` ``(quick=True)``. Returns
+    the run folder.
     """
     from helpers.datasets import dataset_dir
 
     train_dir = dataset_dir("cats-dogs", data_root) / "training_data"
     out = course_run_dir(quick)
-    settings: dict[str, Any] = {"recipe": DEFAULT_RECIPE, "seed": 0, "verbose": verbose}
+    # float32 on every machine: notebooks 09 and 10 compare the model's answers by several paths
+    # (keras.models.load_model, helpers.predict, Grad-CAM) to the last digits, which a model that
+    # computes in bfloat16 does not reach.
+    settings: dict[str, Any] = {"recipe": DEFAULT_RECIPE, "seed": 0, "verbose": verbose,
+                                "precision": "float32"}
     if quick:
         subset = out.parent / f"training_data_{QUICK_PER_CLASS}_per_class"
         if not subset.exists():
