@@ -203,7 +203,7 @@ def learning_curve(train_dir: str | os.PathLike, test_dir: str | os.PathLike,
             timing = (f"trained earlier in {entry['seconds']:.0f} s, reused" if reused
                       else f"{took:.0f} s")
             print(f"{label:>10}, {n:>4} per class: {entry['train_images']:>4} training images, "
-                  f"{entry['epochs']:>3} epochs ({entry['steps']} steps), kept epoch "
+                  f"{entry['epochs']:>3} epochs ({entry['steps']} steps), best epoch "
                   f"{kept}, validation {validation}, test {entry['test_accuracy']:.3f}  "
                   f"[{timing}]", flush=True)
     return results

@@ -813,11 +813,12 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
             scratch.cleanup()
         if verbose and result.kept_epoch and chief:
             history, kept = state["history"], result.kept_epoch - 1
-            which = "the lowest validation loss"
+            which = f"best epoch {result.kept_epoch}"  # the lowest validation loss
             if checkpoint.keep_last:
-                which = "the last" + ("" if result.kept_epoch == result.best_epoch else
-                                      f"; the lowest validation loss was at epoch {result.best_epoch}")
-            print(f"kept epoch {result.kept_epoch} ({which}): val_loss "
+                which = f"kept epoch {result.kept_epoch} (the last" + (
+                    ")" if result.kept_epoch == result.best_epoch else
+                    f"; the lowest validation loss was at epoch {result.best_epoch})")
+            print(f"{which}: val_loss "
                   f"{history['val_loss'][kept]:.4f}, val_accuracy "
                   f"{history['val_accuracy'][kept]:.4f}; saved as {shown_path(out / MODEL_FILE)}")
         return result

@@ -100,7 +100,7 @@ def test_no_tensorflow_line_from_any_command(trained, shapes):
     for result in (training, predicting, evaluating):
         assert result.returncode == 0, result.stderr
         assert not NATIVE_LINE.search(result.stderr), result.stderr
-    assert training.stderr == "" and "kept epoch 1 (the lowest validation loss): val_loss" in training.stdout
+    assert training.stderr == "" and "best epoch 1: val_loss" in training.stdout
     assert predicting.stdout.count("circles_") == 12  # make_shapes: 12 per class
 
 
