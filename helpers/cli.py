@@ -184,7 +184,7 @@ def train_parser() -> argparse.ArgumentParser:
                              "default) or last (for a schedule that ends at 0)")
     parser.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16"),
                         help="how the layers compute; auto (the default): mixed_bfloat16 on a "
-                             "CPU with bfloat16 arithmetic (about twice as fast), else float32")
+                             "CPU with bfloat16 arithmetic (about 1.7 times as fast), else float32")
     return parser
 
 

@@ -591,8 +591,8 @@ class TrainingResult:
     model: the model after the last epoch, in memory.
     best_epoch: the epoch (from 1) with the lowest validation loss.
     stopped_early: True when early stopping ended the run before its last epoch.
-    kept_epoch: the epoch in ``model.keras``: ``best_epoch``, or the last epoch when the recipe
-        keeps the last (:attr:`Recipe.keep`).
+    kept_epoch: the epoch in ``model.keras``: ``best_epoch``, or the last epoch in a run that
+        keeps the last (``keep="last"``, without early stopping).
     """
 
     history: dict[str, list]
