@@ -69,6 +69,18 @@ def real_number(above: float, below: float | None = None) -> Callable[[str], flo
     return parse
 
 
+def split_fraction(text: str) -> float:
+    """An argparse type: a fraction from 0 (nothing held out) up to, not including, 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a number from 0 up to (not including) 1, "
+                                         f"got {text}")
+    return value
+
+
 # ---- quiet TensorFlow, one-line warnings, one-line failures -----------------------------------
 
 
@@ -151,8 +163,10 @@ def train_parser() -> argparse.ArgumentParser:
     val = parser.add_mutually_exclusive_group()
     val.add_argument("--val", type=Path, metavar="DIR",
                      help="validation images, the same class folders")
-    val.add_argument("--val-split", type=real_number(0, 1), metavar="F",
-                     help="hold out this fraction of --train for validation (default 0.2)")
+    val.add_argument("--val-split", type=split_fraction, metavar="F",
+                     help="hold out this fraction of --train for validation (default 0.2); "
+                          "0: train on every image, keeping the last epoch (a final fit once "
+                          "the recipe is chosen)")
     parser.add_argument("--epochs", type=whole_number(1), metavar="N",
                         help="default: the recipe's (original 40, improved 60)")
     parser.add_argument("--image-size", type=whole_number(MIN_IMAGE_SIZE), metavar="N",

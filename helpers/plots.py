@@ -570,10 +570,14 @@ def plot_training_history(history: Mapping[str, Sequence[float]]) -> Figure:
     ``history`` is the dict Keras records, ``model.fit(...).history``, with any of ``loss``,
     ``val_loss``, ``accuracy``, ``val_accuracy`` (keys ending in ``accuracy``, such as
     ``binary_accuracy``, go on the accuracy axes too; other keys are ignored). The History
-    object itself is accepted. An axes is drawn only for the group that has curves.
+    object itself is accepted. An axes is drawn only for the group that has curves; a curve
+    whose values are all None (the validation of a run without validation) is left out.
     """
     if not isinstance(history, Mapping) and hasattr(history, "history"):
         history = history.history  # a keras.callbacks.History
+    # A run without validation records None for its validation curves: nothing to draw.
+    history = {key: values for key, values in history.items()
+               if any(value is not None for value in values)}
     groups = [
         ("loss", [k for k in ("loss", "val_loss") if k in history]),
         ("accuracy", [k for k in history if k.endswith("accuracy")]),

@@ -2,7 +2,7 @@
 
 From the command line (``python -m helpers.train --help`` lists every option)::
 
-    python -m helpers.train --train DIR [--val DIR | --val-split 0.2] [--epochs N]
+    python -m helpers.train --train DIR [--val DIR | --val-split 0.2 | --val-split 0] [--epochs N]
         [--image-size N] [--batch-size N] [--lr LR] [--recipe original|improved] [--seed S]
         --out RUN_DIR [--resume] [--early-stopping PATIENCE] [--tensorboard] [--strict]
 
@@ -315,7 +315,7 @@ def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_s
         early_stopping=early_stopping,
         config=config or recipe.config,  # image size and classes are set with the data
         precision=choose_precision(precision),
-        keep=keep or recipe.keep,
+        keep=keep or ("last" if val_split == 0 and val_dir is None else recipe.keep),
     )
 
 
@@ -356,6 +356,13 @@ def _check_arguments(epochs, image_size, batch_size, early_stopping, learning_ra
         raise ValueError(f"val_split must be in [0, 1), got {val_split!r}")
     if val_dir is not None and val_split is not None:
         raise ValueError("give val_dir or val_split, not both")
+    if val_split == 0 and early_stopping is not None:
+        raise ValueError("early stopping watches the validation loss, and a validation split of "
+                         "0 leaves none; give a split above 0, or leave out early stopping")
+    if val_split == 0 and keep == "best":
+        raise ValueError("keeping the best epoch needs validation (it picks the lowest validation "
+                         "loss), and a validation split of 0 leaves none; a run without "
+                         "validation keeps the last epoch")
     if config is not None and not isinstance(config, ModelConfig):
         raise ValueError(f"config must be a helpers.model.ModelConfig, got {config!r}")
     if keep is not None and keep not in KEEPS:
@@ -428,7 +435,7 @@ def _read_data(settings: Settings, strict: bool, cache: bool | None,
         decoded.update(val_scanned.resized)
     else:
         training, validation = data.split(files, settings.val_split, settings.seed)
-        if len(validation) == 0:
+        if len(validation) == 0 and validates(settings):
             raise DatasetError(_split_advice(train_folder, settings, files))
     size = settings.image_size
     in_memory = (len(decoded) == len(training) + len(validation)
@@ -438,23 +445,28 @@ def _read_data(settings: Settings, strict: bool, cache: bool | None,
 
 
 def _pipelines(the_data: TrainingData, settings: Settings, cache: bool | None,
-               strategy: tf.distribute.Strategy | None) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+               strategy: tf.distribute.Strategy | None
+               ) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
     """The training pipeline (shuffled, not augmented: the model augments) and the validation
-    one, from memory when the images were kept, else streaming (cached when ``cache``)."""
+    one (None without validation), from memory when the images were kept, else streaming
+    (cached when ``cache``)."""
     size, batch, seed = settings.image_size, settings.batch_size, settings.seed
     source = {"decoded": the_data.decoded} if the_data.in_memory else {"cache": bool(cache)}
     train_ds = data.make_dataset(the_data.training, size, batch, training=True, augment=False,
                                  seed=seed, **source)
-    val_ds = data.make_dataset(the_data.validation, size, batch, seed=seed, **source)
+    val_ds = None
+    if len(the_data.validation):
+        val_ds = data.make_dataset(the_data.validation, size, batch, seed=seed, **source)
+        # Tell Keras how many batches one pass over the validation images makes (the scan left
+        # no unusable file to drop): it then never warns "your input ran out of data".
+        validation_batches = math.ceil(len(the_data.validation) / batch)
+        val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
     the_data.decoded.clear()  # the pipelines hold their own copy of the images
-    # Tell Keras how many batches one pass over the validation images makes (the scan left no
-    # unusable file to drop): it then never warns "your input ran out of data".
-    validation_batches = math.ceil(len(the_data.validation) / batch)
-    val_ds = val_ds.apply(tf.data.experimental.assert_cardinality(validation_batches))
     if strategy is not None:  # the file names are one tensor: shard the batches, not files
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        train_ds, val_ds = train_ds.with_options(options), val_ds.with_options(options)
+        train_ds = train_ds.with_options(options)
+        val_ds = None if val_ds is None else val_ds.with_options(options)
     return train_ds, val_ds
 
 
@@ -589,7 +601,7 @@ class TrainingResult:
         ``plots.plot_training_history(history)`` draws it.
     run_dir: the run folder; its ``model.keras`` is the kept epoch's model.
     model: the model after the last epoch, in memory.
-    best_epoch: the epoch (from 1) with the lowest validation loss.
+    best_epoch: the epoch (from 1) with the lowest validation loss (None without validation).
     stopped_early: True when early stopping ended the run before its last epoch.
     kept_epoch: the epoch in ``model.keras``: ``best_epoch``, or the last epoch in a run that
         keeps the last (``keep="last"``, without early stopping).
@@ -643,7 +655,10 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
     """Train a recipe's network on ``train_dir`` (one sub-folder per class) into run folder ``out``.
 
     - Validation: the images of ``val_dir`` (the same class folders), or else a stratified,
-      seeded ``val_split`` of ``train_dir`` (default 0.2).
+      seeded ``val_split`` of ``train_dir`` (default 0.2). ``val_split=0``: no validation, every
+      image trains and ``model.keras`` is the last epoch (a final fit, once the recipe and its
+      epochs were chosen on a validation split); early stopping and ``keep="best"`` need
+      validation and are refused.
     - ``recipe``: "improved" (the default) or "original" (see :data:`RECIPES`); ``epochs``,
       ``image_size`` (at least :data:`MIN_IMAGE_SIZE`), ``batch_size`` and ``learning_rate``
       (the peak, with a schedule) default to the recipe's; ``seed`` defaults to 0.
@@ -763,9 +778,12 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if chief:
             write_json_atomically(out / RUN_FILE, info)
 
-        if verbose:
+        if verbose and validates(settings):
             print(f"training on {len(training)} images ({_counts(training)}), validating on "
                   f"{len(validation)} ({_counts(validation)})")
+        elif verbose:
+            print(f"training on all {len(training)} images ({_counts(training)}), without "
+                  "validation (--val-split 0)")
             epochs_text = f"{settings.epochs} epoch{'s' if settings.epochs != 1 else ''}"
             print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, {epochs_text}, "
                   f"{the_recipe.describe(settings.learning_rate)}; seed {seed}, "
@@ -777,8 +795,7 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
                 print(f"resuming {shown_path(out)} after epoch {state['epochs_done']} of "
                       f"{settings.epochs}")
             elif chief:
-                kept = "the last epoch" if keeps_last(settings) else \
-                    "lowest validation loss"
+                kept = "the last epoch" if keeps_last(settings) else "lowest validation loss"
                 print(f"writing to {shown_path(out)}: model.keras ({kept}), "
                       "last.keras (every epoch)")
             else:
@@ -812,16 +829,32 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if scratch is not None:
             scratch.cleanup()
         if verbose and result.kept_epoch and chief:
-            history, kept = state["history"], result.kept_epoch - 1
-            which = f"best epoch {result.kept_epoch}"  # the lowest validation loss
-            if checkpoint.keep_last:
-                which = f"kept epoch {result.kept_epoch} (the last" + (
-                    ")" if result.kept_epoch == result.best_epoch else
-                    f"; the lowest validation loss was at epoch {result.best_epoch})")
-            print(f"{which}: val_loss "
-                  f"{history['val_loss'][kept]:.4f}, val_accuracy "
-                  f"{history['val_accuracy'][kept]:.4f}; saved as {shown_path(out / MODEL_FILE)}")
+            _print_kept(result, state["history"], out, checkpoint.keep_last)
         return result
+
+
+def _print_kept(result: TrainingResult, history: dict[str, list], out: Path,
+                keep_last: bool) -> None:
+    """The run's last line: which epoch ``model.keras`` holds, and its figures."""
+    kept = result.kept_epoch - 1
+    which = f"best epoch {result.kept_epoch}"  # the lowest validation loss
+    if keep_last:
+        which = f"kept epoch {result.kept_epoch} (the last" + (
+            ", without validation)" if result.best_epoch is None else
+            ")" if result.kept_epoch == result.best_epoch else
+            f"; the lowest validation loss was at epoch {result.best_epoch})")
+    if history["val_loss"][kept] is None:
+        figures = f"loss {history['loss'][kept]:.4f}, accuracy {history['accuracy'][kept]:.4f}"
+    else:
+        figures = (f"val_loss {history['val_loss'][kept]:.4f}, "
+                   f"val_accuracy {history['val_accuracy'][kept]:.4f}")
+    print(f"{which}: {figures}; saved as {shown_path(out / MODEL_FILE)}")
+
+
+def validates(settings: Settings) -> bool:
+    """Whether the run holds out images for validation: a validation folder, or a split above 0
+    (a split of 0 trains on every image, e.g. a final fit once the recipe is chosen)."""
+    return settings.val_dir is not None or bool(settings.val_split)
 
 
 def keeps_last(settings: Settings) -> bool:

@@ -79,7 +79,9 @@ def test_help_does_not_import_tensorflow(name):
     (["--seed", "-5"], "argument --seed: expected a whole number of at least 0, got -5"),
     (["--image-size", "1"], "argument --image-size: expected a whole number of at least 16, got 1"),
     (["--epochs", "2.5"], "argument --epochs: expected a whole number, got '2.5'"),
-    (["--val-split", "1"], "argument --val-split: expected a finite number above 0 and below 1, got 1"),
+    (["--val-split", "1"], "argument --val-split: expected a number from 0 up to (not including) 1, got 1"),
+    (["--val-split=-0.1"], "argument --val-split: expected a number from 0 up to (not including) 1, got -0.1"),
+    (["--val-split", "nan"], "argument --val-split: expected a number from 0 up to (not including) 1, got nan"),
 ])
 def test_numbers_that_make_no_sense_are_refused_by_the_parser(args, message, capsys):
     with pytest.raises(SystemExit) as exit_:
@@ -105,6 +107,16 @@ def test_no_tensorflow_line_from_any_command(trained, shapes):
 
 
 # ---- failures: one line, non-zero ----------------------------------------------------------------
+
+
+def test_early_stopping_without_validation_is_refused_in_one_line(shapes, tmp_path):
+    out = tmp_path / "all"
+    result = command("helpers.train", "--train", str(shapes), "--out", str(out), "--val-split", "0",
+                     "--early-stopping", "3", *TINY)
+    assert result.returncode != 0
+    assert "early stopping watches the validation loss, and a validation split of 0 leaves none" \
+        in one_error_line(result)
+    assert not out.exists()
 
 
 def test_a_diverging_run_stops_with_advice_and_a_non_zero_exit(shapes, tmp_path):

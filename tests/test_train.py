@@ -220,6 +220,70 @@ def test_a_run_that_keeps_the_last_epoch_saves_it_as_model_keras(shapes, tmp_pat
     assert stopped.kept_epoch == stopped.best_epoch
 
 
+def test_a_run_without_validation_trains_on_every_image_and_keeps_the_last_epoch(shapes, tmp_path,
+                                                                                 capsys):
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(shapes, tmp_path / "all", val_split=0, **quick(epochs=3, verbose=2))
+    printed = capsys.readouterr().out
+    assert "training on all 36 images (circles 12, squares 12, triangles 12), without validation" \
+        in printed
+    assert "model.keras (the last epoch)" in printed
+    assert "kept epoch 3 (the last, without validation): loss " in printed
+    assert result.best_epoch is None and result.kept_epoch == 3
+    history = result.history
+    assert history["val_loss"] == history["val_accuracy"] == [None] * 3
+    assert all(0 <= a <= 1 for a in history["accuracy"]) and all(s > 0 for s in history["images_per_second"])
+    # 36 images in batches of 8: 5 steps per epoch, every image in every epoch
+    assert int(result.model.optimizer.iterations) == 3 * 5
+    info = T.read_run(result.run_dir)
+    assert info["settings"]["val_split"] == 0 and info["settings"]["keep"] == "last"
+    assert info["data"]["validation_images"] == {name: 0 for name in CLASSES}
+    assert info["result"]["kept_epoch"] == 3 and info["result"]["best_epoch"] is None
+    assert info["result"]["kept_val_accuracy"] is None
+    saved = keras.models.load_model(result.run_dir / "model.keras", safe_mode=True)
+    last = keras.models.load_model(result.run_dir / "last.keras", safe_mode=True)
+    for a, b in zip(saved.get_weights(), last.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from helpers import plots
+    figure = plots.plot_training_history(history)  # the training curves alone
+    assert [len(ax.lines) for ax in figure.axes] == [1, 1]
+    plt.close(figure)
+
+
+class InterruptAt(keras.callbacks.Callback):
+    """Ctrl-C as an epoch (from 1) begins."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch + 1 == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_a_run_without_validation_resumes_without_validation(shapes, tmp_path):
+    out = tmp_path / "all"
+    with pytest.warns(SkippedImageWarning), pytest.raises(KeyboardInterrupt):
+        T.train(shapes, out, val_split=0, callbacks=[InterruptAt(2)], **quick(epochs=2))
+    assert T.read_run(out)["status"] == "interrupted"
+    with pytest.warns(SkippedImageWarning):
+        result = T.train(None, out, resume=True, verbose=0)
+    assert result.history["epoch"] == [1, 2] and result.history["val_loss"] == [None, None]
+    assert result.kept_epoch == 2 and result.best_epoch is None
+    assert int(result.model.optimizer.iterations) == 2 * 5
+
+
+def test_a_run_without_validation_refuses_what_needs_validation(shapes, tmp_path):
+    with pytest.raises(ValueError, match="early stopping watches the validation loss, and a "
+                                         "validation split of 0 leaves none"):
+        T.train(shapes, tmp_path / "run", val_split=0, early_stopping=2)
+    with pytest.raises(ValueError, match="keeping the best epoch needs validation"):
+        T.train(shapes, tmp_path / "run", val_split=0, keep="best")
+    assert not (tmp_path / "run").exists()
+
+
 def test_runs_of_the_original_recipe_keep_the_lowest_validation_loss(first_run):
     assert first_run.kept_epoch == first_run.best_epoch
     assert T.read_run(first_run.run_dir)["result"]["kept_epoch"] == first_run.best_epoch
