@@ -16,6 +16,9 @@ gave the same figures as ``benchmarks/train.py accuracy`` (kept epoch 37, 0.825,
 
 ``--epochs``, ``--image-size`` and ``--precision`` (float32, or Keras's mixed_bfloat16) change
 the schedule's length, the image side and how the layers compute, for any variant.
+``--train-fraction F`` trains on F of the 80 % split (the same fraction of each class, seeded)
+and validates on the same photos as a whole run: a point of a learning curve, to see whether
+more photos still help (and so whether a final fit on every photo should).
 
 Variants:
 - ``base``: the default recipe (``helpers.model.IMPROVED``).
@@ -121,8 +124,9 @@ def run_ensemble(seed: int, train_dir: Path, epochs: int, image_size: int = IMAG
 
 
 def run_one(variant: str, seed: int, train_dir: Path, epochs: int, image_size: int = IMAGE_SIZE,
-            precision: str = "float32") -> dict:
-    """Train ``variant`` with ``seed`` on the 80 % split; its validation figures."""
+            precision: str = "float32", train_fraction: float = 1.0) -> dict:
+    """Train ``variant`` with ``seed`` on the 80 % split (``train_fraction`` of it, per class);
+    its validation figures."""
     if variant == "ensemble-2":
         return run_ensemble(seed, train_dir, epochs, image_size, precision)
     import dataclasses
@@ -137,6 +141,9 @@ def run_one(variant: str, seed: int, train_dir: Path, epochs: int, image_size: i
 
     files = usable_files(train_dir).file_list()
     training, validation = data.split(files, 0.2, seed)
+    if train_fraction < 1:  # the same validation photos, fewer training ones (seeded, per class)
+        kept_photos, _ = data.split_indices(training.labels, 1 - train_fraction, seed)
+        training = training.subset(kept_photos)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     keras.mixed_precision.set_global_policy(precision)
@@ -160,7 +167,8 @@ def run_one(variant: str, seed: int, train_dir: Path, epochs: int, image_size: i
         truth.append(labels.numpy().argmax(1))
     plain, flipped, truth = map(np.concatenate, (plain, flipped, truth))
     kept = int(np.argmin(history["val_loss"]))
-    return {"variant": variant, "seed": seed, "epochs": epochs, "image_size": image_size, "precision": precision, "train_minutes": seconds / 60,
+    return {"variant": variant, "seed": seed, "epochs": epochs, "image_size": image_size, "precision": precision,
+            "training_photos": len(training), "train_minutes": seconds / 60,
             "parameters": model.count_params(), "kept_epoch": kept + 1,
             "kept_val_accuracy": history["val_accuracy"][kept], "lowest_val_loss": history["val_loss"][kept],
             "last_ten_val_accuracy": float(np.mean(history["val_accuracy"][-10:])),
@@ -175,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
     parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), default="float32")
+    parser.add_argument("--train-fraction", type=float, default=1.0,
+                        help="train on this fraction of the 80 %% split, per class, validating on the "
+                             "same photos (a point of a learning curve)")
     parser.add_argument("--data", type=Path, default=None, help="the cats-dogs folder (default: the course's)")
     parser.add_argument("--out", type=Path, default=Path("build/variants"), help="where the JSON results go")
     args = parser.parse_args(argv)
@@ -187,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
           "final, flip-averaged | minutes |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for seed in args.seeds:
-        row = run_one(args.variant, seed, train_dir, args.epochs, args.image_size, args.precision)
-        (args.out / f"{args.variant}-seed{seed}.json").write_text(json.dumps(row, indent=1))
+        row = run_one(args.variant, seed, train_dir, args.epochs, args.image_size, args.precision,
+                      args.train_fraction)
+        part = "" if args.train_fraction == 1 else f"-of{args.train_fraction:g}"
+        (args.out / f"{args.variant}{part}-seed{seed}.json").write_text(json.dumps(row, indent=1))
         print(f"| {row['variant']} | {seed} | {row['kept_epoch']} | {row['kept_val_accuracy']:.3f} | "
               f"{row['last_ten_val_accuracy']:.3f} | {row['lowest_val_loss']:.3f} | "
               f"{row['final_val_accuracy_flips']:.3f} | {row['train_minutes']:.1f} |", flush=True)
