@@ -778,12 +778,13 @@ def train(train_dir: str | os.PathLike | None, out: str | os.PathLike, *,
         if chief:
             write_json_atomically(out / RUN_FILE, info)
 
-        if verbose and validates(settings):
-            print(f"training on {len(training)} images ({_counts(training)}), validating on "
-                  f"{len(validation)} ({_counts(validation)})")
-        elif verbose:
-            print(f"training on all {len(training)} images ({_counts(training)}), without "
-                  "validation (--val-split 0)")
+        if verbose:
+            if validates(settings):
+                print(f"training on {len(training)} images ({_counts(training)}), validating on "
+                      f"{len(validation)} ({_counts(validation)})")
+            else:
+                print(f"training on all {len(training)} images ({_counts(training)}), without "
+                      "validation (--val-split 0)")
             epochs_text = f"{settings.epochs} epoch{'s' if settings.epochs != 1 else ''}"
             print(f"recipe {the_recipe.name}: {size}x{size} px, batches of {batch}, {epochs_text}, "
                   f"{the_recipe.describe(settings.learning_rate)}; seed {seed}, "

@@ -212,7 +212,11 @@ def test_a_run_that_keeps_the_last_epoch_saves_it_as_model_keras(shapes, tmp_pat
     info = T.read_run(result.run_dir)
     assert info["settings"]["keep"] == "last" and info["result"]["kept_epoch"] == 4
     assert info["result"]["kept_val_accuracy"] == result.history["val_accuracy"][3]
-    assert "kept epoch 4 (the last" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "training on 30 images (circles 10, squares 10, triangles 10), validating on 6" in printed
+    assert "recipe improved: 32x32 px, batches of 8, 4 epochs" in printed
+    assert "model.keras (the last epoch), last.keras (every epoch)" in printed
+    assert "kept epoch 4 (the last" in printed
     # Early stopping stops on the validation loss, so such a run keeps its lowest.
     with pytest.warns(SkippedImageWarning):
         stopped = T.train(shapes, tmp_path / "stopped", early_stopping=1, keep="last",
@@ -228,6 +232,7 @@ def test_a_run_without_validation_trains_on_every_image_and_keeps_the_last_epoch
     assert "training on all 36 images (circles 12, squares 12, triangles 12), without validation" \
         in printed
     assert "model.keras (the last epoch)" in printed
+    assert "recipe original: 32x32 px, batches of 8, 3 epochs" in printed
     assert "kept epoch 3 (the last, without validation): loss " in printed
     assert result.best_epoch is None and result.kept_epoch == 3
     history = result.history
