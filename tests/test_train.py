@@ -171,7 +171,7 @@ def test_improved_recipe_is_adamw_with_cosine_decay():
     recipe = T.RECIPES["improved"]
     assert recipe.config == M.IMPROVED and recipe.image_size == 96
     assert (recipe.optimizer, recipe.learning_rate, recipe.schedule, recipe.weight_decay,
-            recipe.epochs, recipe.batch_size) == ("adamw", 2e-3, "cosine", 1e-2, 60, 32)
+            recipe.epochs, recipe.batch_size) == ("adamw", 2e-3, "cosine", 1e-2, 100, 32)
     optimizer = T.make_optimizer(recipe, 2e-3, total_steps=100)
     assert isinstance(optimizer, keras.optimizers.AdamW)
     assert optimizer.weight_decay == pytest.approx(1e-2)
@@ -195,8 +195,10 @@ def test_improved_recipe_trains_with_its_schedule_and_in_model_augmentation(shap
     assert "augmentation" in [layer.name for layer in model.layers]
 
 
-def test_both_recipes_keep_the_lowest_validation_loss():
-    assert T.RECIPES["original"].keep == T.RECIPES["improved"].keep == "best"
+def test_the_tutorial_recipe_keeps_the_lowest_validation_loss_the_course_s_the_last_epoch():
+    # The course's cosine ends at a learning rate of 0: its last epoch is the settled one.
+    assert T.RECIPES["original"].keep == "best" and T.RECIPES["improved"].keep == "last"
+    assert T.RECIPES["improved"].schedule == "cosine"
 
 
 def test_a_run_that_keeps_the_last_epoch_saves_it_as_model_keras(shapes, tmp_path, capsys):
@@ -295,16 +297,16 @@ def test_runs_of_the_original_recipe_keep_the_lowest_validation_loss(first_run):
 
 
 def test_recipe_defaults_apply_unless_given(shapes):
-    keys = ("image_size", "learning_rate", "epochs", "batch_size", "seed", "val_split")
+    keys = ("image_size", "learning_rate", "epochs", "batch_size", "seed", "val_split", "keep")
     settings = T._new_settings(shapes, None, None, T.RECIPES["improved"], None, None, None,
                                None, None, None, None)
-    assert [getattr(settings, key) for key in keys] == [96, 2e-3, 60, 32, 0, 0.2]
+    assert [getattr(settings, key) for key in keys] == [96, 2e-3, 100, 32, 0, 0.2, "last"]
     settings = T._new_settings(shapes, None, 0.3, T.RECIPES["original"], 3, 64, 16, 1e-3, 7, None,
                                None)
-    assert [getattr(settings, key) for key in keys] == [64, 1e-3, 3, 16, 7, 0.3]
+    assert [getattr(settings, key) for key in keys] == [64, 1e-3, 3, 16, 7, 0.3, "best"]
     settings = T._new_settings(shapes, None, None, T.RECIPES["original"], None, None, None,
                                None, None, None, tiny.TINY_CONFIG)
-    assert [getattr(settings, key) for key in keys] == [tiny.SIZE, 1e-4, 40, 32, 0, 0.2]
+    assert [getattr(settings, key) for key in keys] == [tiny.SIZE, 1e-4, 40, 32, 0, 0.2, "best"]
 
 
 # ---- writing files atomically -------------------------------------------------------------------
@@ -687,17 +689,18 @@ def test_course_classifier_quick_run_trains_on_a_linked_subset(shapes, tmp_path,
         T.train_course_classifier(quick=True, data_root=root, verbose=0)
     message = str(refused.value)
     assert "earlier version of the course's network" in message and "\n" not in message
-    assert "4 blocks of (32, 64, 128, 256) filters at 80 px" in message
-    assert "image_size, filters differ" in message and "delete or rename" in message
+    assert ("(image_size 80 (today's: 96); filters (32, 64, 128, 256) (today's: (32, 64, 128, "
+            "256, 512)))" in message and "delete or rename" in message)
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
-    # So is one of today's network made with another recipe (here: one that kept the last epoch).
+    # So is one of today's network made with another recipe (here: one that kept the lowest
+    # validation loss).
     saved = json.loads(run_json.read_text())
     saved["model_config"] = json.loads(json.dumps(before_config))
-    saved["settings"]["keep"] = "last"
+    saved["settings"]["keep"] = "best"
     run_json.write_text(json.dumps(saved))
     with pytest.raises(T.RunError, match=r"earlier version of the course's recipe \(2 epochs, "
-                       r"keeping the last epoch; today's: 2 epochs, keeping the lowest validation "
-                       r"loss\); delete or rename"):
+                       r"keeping the lowest validation loss; today's: 2 epochs, keeping the last "
+                       r"epoch\); delete or rename"):
         T.train_course_classifier(quick=True, data_root=root, verbose=0)
 
 
