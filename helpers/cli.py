@@ -168,7 +168,7 @@ def train_parser() -> argparse.ArgumentParser:
                           "0: train on every image, keeping the last epoch (a final fit once "
                           "the recipe is chosen)")
     parser.add_argument("--epochs", type=whole_number(1), metavar="N",
-                        help="default: the recipe's (original 40, improved 60)")
+                        help="default: the recipe's (original 40, improved 100)")
     parser.add_argument("--image-size", type=whole_number(MIN_IMAGE_SIZE), metavar="N",
                         help=f"images are N x N pixels, N at least {MIN_IMAGE_SIZE}; default: "
                              "the recipe's (original 128, improved 96)")
@@ -194,11 +194,12 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="refuse a folder with unusable image files instead of skipping them")
     parser.add_argument("--keep", choices=("best", "last"),
-                        help="which epoch model.keras holds: best (lowest validation loss, the "
-                             "default) or last (for a schedule that ends at 0)")
+                        help="which epoch model.keras holds: best (lowest validation loss; the "
+                             "original recipe's default) or last (the improved recipe's, whose "
+                             "schedule ends at 0)")
     parser.add_argument("--precision", choices=("auto", "float32", "mixed_bfloat16"),
                         help="how the layers compute; auto (the default): mixed_bfloat16 on a "
-                             "CPU with bfloat16 arithmetic (about 1.7 times as fast), else float32")
+                             "CPU with bfloat16 arithmetic (about 1.3 times as fast), else float32")
     return parser
 
 

@@ -23,7 +23,7 @@ The two recipes (:data:`RECIPES`), ``improved`` unless ``--recipe`` says otherwi
   in the same minutes.
 
 Where the CPU multiplies bfloat16 in hardware the layers compute in bfloat16 (Keras's mixed
-precision, about 1.7 times as fast here); elsewhere in float32 (:data:`PRECISIONS`).
+precision, about 1.3 times as fast here); elsewhere in float32 (:data:`PRECISIONS`).
 
 The run folder ``RUN_DIR`` (its files, atomic writes, the lock, the state for resuming) is
 :mod:`helpers.run`'s; this module is the training itself, in this order: the settings, the
