@@ -55,30 +55,26 @@ def whole_number(low: int) -> Callable[[str], int]:
     return parse
 
 
-def real_number(above: float, below: float | None = None) -> Callable[[str], float]:
-    """An argparse type: a finite number above ``above`` (and below ``below``)."""
+def real_number(low: float, below: float | None = None, *,
+                low_allowed: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number above ``low`` (from ``low`` on, with ``low_allowed``)
+    and below ``below``."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not math.isfinite(value) or value <= above or (below is not None and value >= below):
-            limits = f"above {above:g}" + (f" and below {below:g}" if below is not None else "")
+        too_low = value < low if low_allowed else value <= low
+        if not math.isfinite(value) or too_low or (below is not None and value >= below):
+            limits = f"{'from' if low_allowed else 'above'} {low:g}"
+            limits += f" and below {below:g}" if below is not None else ""
             raise argparse.ArgumentTypeError(f"expected a finite number {limits}, got {text}")
         return value
     return parse
 
 
-def split_fraction(text: str) -> float:
-    """An argparse type: a fraction from 0 (nothing held out) up to, not including, 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < 1:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"expected a number from 0 up to (not including) 1, "
-                                         f"got {text}")
-    return value
+#: An argparse type for ``--val-split``: from 0 (nothing held out) up to, not including, 1.
+split_fraction = real_number(0, 1, low_allowed=True)
 
 
 # ---- quiet TensorFlow, one-line warnings, one-line failures -----------------------------------

@@ -304,7 +304,7 @@ def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_s
     """The settings of a new run: what is given, else the recipe's (and the seed 0)."""
     if train_dir is None:
         raise ValueError("train_dir is needed to start a run (only resume=True does without)")
-    return Settings(
+    settings = Settings(
         train_dir=str(Path(train_dir).resolve()),
         val_dir=None if val_dir is None else str(Path(val_dir).resolve()),
         val_split=None if val_dir is not None else (0.2 if val_split is None else val_split),
@@ -317,8 +317,11 @@ def _new_settings(train_dir, val_dir, val_split, recipe: Recipe, epochs, image_s
         early_stopping=early_stopping,
         config=config or recipe.config,  # image size and classes are set with the data
         precision=choose_precision(precision),
-        keep=keep or ("last" if val_split == 0 and val_dir is None else recipe.keep),
+        keep=keep or recipe.keep,
     )
+    if keep is None and not validates(settings):  # no validation loss to pick the best by
+        settings = dataclasses.replace(settings, keep="last")
+    return settings
 
 
 def _resumed_settings(info: dict[str, Any], run_dir: Path, given: dict[str, Any],

@@ -79,9 +79,9 @@ def test_help_does_not_import_tensorflow(name):
     (["--seed", "-5"], "argument --seed: expected a whole number of at least 0, got -5"),
     (["--image-size", "1"], "argument --image-size: expected a whole number of at least 16, got 1"),
     (["--epochs", "2.5"], "argument --epochs: expected a whole number, got '2.5'"),
-    (["--val-split", "1"], "argument --val-split: expected a number from 0 up to (not including) 1, got 1"),
-    (["--val-split=-0.1"], "argument --val-split: expected a number from 0 up to (not including) 1, got -0.1"),
-    (["--val-split", "nan"], "argument --val-split: expected a number from 0 up to (not including) 1, got nan"),
+    (["--val-split", "1"], "argument --val-split: expected a finite number from 0 and below 1, got 1"),
+    (["--val-split=-0.1"], "argument --val-split: expected a finite number from 0 and below 1, got -0.1"),
+    (["--val-split", "nan"], "argument --val-split: expected a finite number from 0 and below 1, got nan"),
 ])
 def test_numbers_that_make_no_sense_are_refused_by_the_parser(args, message, capsys):
     with pytest.raises(SystemExit) as exit_:
