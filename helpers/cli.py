@@ -270,8 +270,12 @@ def evaluate_parser() -> argparse.ArgumentParser:
     parser.add_argument("folder", type=Path, metavar="DIR",
                         help="one sub-folder per class, with the run's class names")
     parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
-    parser.add_argument("--tta", action="store_true",
-                        help="average each image's prediction with that of its mirror image")
+    views = parser.add_mutually_exclusive_group()
+    views.add_argument("--tta", action="store_true",
+                       help="average each image's prediction with that of its mirror image")
+    views.add_argument("--tta-crops", action="store_true",
+                       help="average over four views: the image, its mirror image and the centre "
+                            "85 %% of both, enlarged")
     return parser
 
 
@@ -283,6 +287,7 @@ def evaluate_command(argv: Sequence[str] | None = None) -> int:
         import_tensorflow_quietly()
         from helpers.evaluate import print_evaluation
 
-        return print_evaluation(args.model, args.folder, tta=args.tta, as_json=args.json)
+        tta = "crops" if args.tta_crops else "flip" if args.tta else "none"
+        return print_evaluation(args.model, args.folder, tta=tta, as_json=args.json)
 
     return run_safely(work, lambda: "interrupted; run the same command again to start over")

@@ -2,7 +2,7 @@
 
 From the command line::
 
-    python -m helpers.evaluate --model RUN_DIR DIR [--json] [--tta]
+    python -m helpers.evaluate --model RUN_DIR DIR [--json] [--tta | --tta-crops]
 
 ``DIR`` holds one sub-folder per class, with the class names of the run (``testing_data``).
 The report gives the accuracy, each class's precision and recall, the confusion matrix and
@@ -22,7 +22,8 @@ as class j; rows are true classes, columns predicted ones)::
 A precision whose class was never predicted (0 / 0) is ``nan`` (``null`` in JSON, "n/a" in
 text): undefined, not 0. The images are predicted by :func:`helpers.predict.predict_files`, so
 they are prepared as in training and prediction; ``--tta`` averages each image's
-probabilities with those of its mirror image. Unusable files are skipped with a warning naming
+probabilities with those of its mirror image, ``--tta-crops`` also with the centre crops of
+both (``helpers.predict.TTA_MODES``). Unusable files are skipped with a warning naming
 each, as the training pipeline skips them.
 """
 
@@ -48,7 +49,7 @@ import numpy as np
 
 from helpers import data
 from helpers.data import DatasetError, check_same_classes
-from helpers.predict import Run, load_run, predict_files
+from helpers.predict import Run, load_run, predict_files, tta_mode
 
 # ---- the measures, in numpy -------------------------------------------------------------------
 
@@ -93,6 +94,11 @@ def precision_recall(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ---- the evaluation ---------------------------------------------------------------------------
 
 
+#: How the first line of the report names each test-time augmentation.
+TTA_WORDS = {"none": "", "flip": " with flipped-image averaging (TTA)",
+             "crops": " averaged over each image, its mirror image and their centre crops (TTA)"}
+
+
 @dataclass(frozen=True)
 class Misclassified:
     """A file predicted wrong: its true class, the predicted one and that one's probability."""
@@ -118,7 +124,7 @@ class Evaluation:
     paths: list[Path]
     true_labels: np.ndarray
     probabilities: np.ndarray
-    tta: bool = False
+    tta: str = "none"  # the views averaged, one of helpers.predict.TTA_MODES
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     confusion: np.ndarray = field(init=False)
     accuracy: float = field(init=False)
@@ -174,7 +180,7 @@ class Evaluation:
         width = max(len("class"), *map(len, names))
         right = int(np.trace(self.confusion))
         lines = [f"{self.folder}: {len(self.paths)} images of {len(names)} classes, model "
-                 f"{self.run_dir}" + (" with flipped-image averaging (TTA)" if self.tta else ""),
+                 f"{self.run_dir}" + TTA_WORDS[self.tta],
                  f"accuracy {number(self.accuracy)} ({right} of {len(self.paths)} right)", "",
                  f"{'class':<{width}}  precision  recall  images"]
         for name, p, r, n in zip(names, self.precision, self.recall, self.confusion.sum(axis=1)):
@@ -194,14 +200,16 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *, tta: bool = False,
-                    batch_size: int = 32) -> Evaluation:
+def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *,
+                    tta: bool | str = False, batch_size: int = 32) -> Evaluation:
     """Predict every image of ``folder`` (one sub-folder per class) with the run and measure.
 
     The folder's class names must be the run's (``DatasetError``, one line, otherwise).
     Unusable files are skipped with a ``data.SkippedImageWarning`` and listed in ``skipped``.
-    ``tta``: average each image's probabilities with those of its mirror image.
+    ``tta``: "flip" (or True) averages each image's probabilities with those of its mirror
+    image, "crops" also with the centre crops of both (``helpers.predict.TTA_MODES``).
     """
+    tta = tta_mode(tta)
     run = run if isinstance(run, Run) else load_run(run)
     folder = Path(folder)
     check_same_classes(run.class_names, data.class_folders(folder), str(folder))
@@ -224,8 +232,8 @@ def evaluate_folder(run: str | os.PathLike | Run, folder: str | os.PathLike, *, 
 # ---- command line: helpers.cli reads the arguments, then calls print_evaluation ----------------
 
 
-def print_evaluation(run_dir: str | os.PathLike, folder: str | os.PathLike, tta: bool = False,
-                     as_json: bool = False) -> int:
+def print_evaluation(run_dir: str | os.PathLike, folder: str | os.PathLike,
+                     tta: bool | str = False, as_json: bool = False) -> int:
     """Print the evaluation (as text or JSON); returns 0."""
     evaluation = evaluate_folder(run_dir, folder, tta=tta)
     print(json.dumps(evaluation.to_dict(), indent=1) if as_json else evaluation)

@@ -157,28 +157,64 @@ def _load(path: Path, image_size: int) -> tuple[np.ndarray | None, str | None]:
         return None, f"cannot be opened ({error.strerror or error})"
 
 
-def predict_batch(model: keras.Model, batch: np.ndarray, tta: bool = False) -> np.ndarray:
+#: Test-time augmentation (TTA): the views of each image whose probabilities are averaged.
+#: "none": the image alone; "flip": the image and its mirror image (flipped left-right), the one
+#: change the training augmentation always includes; "crops": those two and the centre
+#: :data:`CROP_FRACTION` of each, enlarged back to the full size: a zoom in, as training's
+#: ``RandomZoom`` makes them.
+TTA_MODES = ("none", "flip", "crops")
+CROP_FRACTION = 0.85
+
+
+def tta_mode(tta: bool | str | None) -> str:
+    """``tta`` as one of :data:`TTA_MODES`: False or None mean "none", True means "flip"."""
+    mode = "flip" if tta is True else "none" if tta is None or tta is False else tta
+    if mode not in TTA_MODES:
+        raise ValueError(f"tta must be one of {', '.join(TTA_MODES)}, True or False; got {tta!r}")
+    return mode
+
+
+def centre_crop(batch: np.ndarray, fraction: float = CROP_FRACTION) -> np.ndarray:
+    """The centre ``fraction`` of each image of ``batch`` (n, height, width, 3), enlarged back
+    to (height, width) with bilinear interpolation."""
+    height, width = batch.shape[1:3]
+    crop_height, crop_width = round(height * fraction), round(width * fraction)
+    top, left = (height - crop_height) // 2, (width - crop_width) // 2
+    crop = batch[:, top:top + crop_height, left:left + crop_width, :]
+    return np.asarray(keras.ops.image.resize(crop, (height, width), interpolation="bilinear"))
+
+
+def tta_views(batch: np.ndarray, tta: bool | str | None = "none") -> list[np.ndarray]:
+    """The views of ``batch`` that ``tta`` averages (see :data:`TTA_MODES`); the first is
+    ``batch`` itself."""
+    mode = tta_mode(tta)
+    views = [batch]
+    if mode in ("flip", "crops"):
+        views.append(np.ascontiguousarray(batch[:, :, ::-1, :]))  # (batch, height, WIDTH, channels)
+    if mode == "crops":
+        views += [centre_crop(view) for view in views]
+    return views
+
+
+def predict_batch(model: keras.Model, batch: np.ndarray, tta: bool | str = False) -> np.ndarray:
     """Probabilities (n, num_classes) for prepared images (n, size, size, 3) in [0, 1].
 
-    ``tta`` (test-time augmentation): average the probabilities of each image and of its mirror
-    image (flipped left-right), the one change the training augmentation always includes.
+    ``tta`` (test-time augmentation, :data:`TTA_MODES`): "flip" (or True) averages the
+    probabilities of each image and of its mirror image; "crops" adds the centre crop of both.
     """
-    probabilities = np.asarray(model(batch, training=False))
-    if tta:
-        mirrored = np.ascontiguousarray(batch[:, :, ::-1, :])  # (batch, height, WIDTH, channels)
-        probabilities = (probabilities + np.asarray(model(mirrored, training=False))) / 2
-    return probabilities
+    views = tta_views(batch, tta)
+    return np.mean([np.asarray(model(view, training=False)) for view in views], axis=0)
 
 
 def predict_files(run: str | os.PathLike | Run, paths: Iterable[str | os.PathLike], *,
-                  batch_size: int = 32, tta: bool = False) -> list[Prediction]:
+                  batch_size: int = 32, tta: bool | str = False) -> list[Prediction]:
     """Predict the class of each image file (folders stand for their image files).
 
     ``run``: a run folder or a :class:`Run` from :func:`load_run`. Returns one
     :class:`Prediction` per file, in order; a file that cannot be used gets one whose ``error``
     says why (``ok`` is False), and the others are predicted all the same. Images are prepared
     with ``helpers.images.load_for_model(path, run.image_size)`` and go through the network
-    ``batch_size`` at a time.
+    ``batch_size`` at a time; ``tta``: see :func:`predict_batch`.
     """
     run = run if isinstance(run, Run) else load_run(run)
     expanded = expand_paths(paths)

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 import pytest
 
 import _imagefactory as factory
@@ -154,11 +155,36 @@ def test_test_time_augmentation_averages_each_image_and_its_mirror(run_dir, test
     run = P.load_run(run_dir)
     with pytest.warns(SkippedImageWarning):
         flipped = E.evaluate_folder(run, testing, tta=True)
-    assert flipped.tta and flipped.paths == evaluation.paths
+    assert flipped.tta == "flip" and evaluation.tta == "none" and flipped.paths == evaluation.paths
     batch = np.stack([images.load_for_model(path, tiny.SIZE) for path in evaluation.paths])
     mirrored = run.model.predict(batch[:, :, ::-1, :], verbose=0)
     np.testing.assert_allclose(flipped.probabilities, (evaluation.probabilities + mirrored) / 2,
                                atol=1e-6)
+    assert "with flipped-image averaging (TTA)" in str(flipped).splitlines()[0]
+    assert json.loads(json.dumps(flipped.to_dict()))["tta"] == "flip"
+
+
+def test_crops_average_four_views_the_image_its_mirror_and_their_centre_crops(
+        run_dir, testing, evaluation):
+    run = P.load_run(run_dir)
+    with pytest.warns(SkippedImageWarning):
+        cropped = E.evaluate_folder(run, testing, tta="crops")
+    batch = np.stack([images.load_for_model(path, tiny.SIZE) for path in evaluation.paths])
+    mirror = batch[:, :, ::-1, :]
+    side = round(tiny.SIZE * P.CROP_FRACTION)
+    top = (tiny.SIZE - side) // 2
+    def centre(x):  # the centre crop, enlarged back with TensorFlow's bilinear resize
+        return tf.image.resize(x[:, top:top + side, top:top + side], (tiny.SIZE, tiny.SIZE)).numpy()
+    views = [batch, mirror, centre(batch), centre(mirror)]
+    expected = np.mean([run.model.predict(view, verbose=0) for view in views], axis=0)
+    np.testing.assert_allclose(cropped.probabilities, expected, atol=1e-6)
+    assert cropped.tta == "crops" and "their centre crops (TTA)" in str(cropped).splitlines()[0]
+
+
+@pytest.mark.parametrize("tta", ["mirror", 2, "True"])
+def test_an_unknown_tta_is_refused_in_one_line(run_dir, testing, tta):
+    with pytest.raises(ValueError, match=r"^tta must be one of none, flip, crops, True or False; got"):
+        E.evaluate_folder(run_dir, testing, tta=tta)
 
 
 def test_a_folder_with_other_class_names_is_refused(run_dir, tmp_path):
@@ -200,6 +226,20 @@ def test_command_line_report(run_dir, testing, evaluation, capsys):
 def test_command_line_json(run_dir, testing, evaluation, capsys):
     assert E.main(["--model", str(run_dir), str(testing), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(evaluation.to_dict()))
+
+
+@pytest.mark.parametrize("flag, words", [("--tta", "with flipped-image averaging (TTA)"),
+                                         ("--tta-crops", "and their centre crops (TTA)")])
+def test_command_line_test_time_augmentation(run_dir, testing, flag, words, capsys):
+    assert E.main(["--model", str(run_dir), str(testing), flag]) == 0
+    assert words in capsys.readouterr().out.splitlines()[0]
+
+
+def test_command_line_refuses_both_kinds_of_test_time_augmentation(run_dir, testing, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        E.main(["--model", str(run_dir), str(testing), "--tta", "--tta-crops"])
+    assert stopped.value.code == 2
+    assert "argument --tta-crops: not allowed with argument --tta" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("case", ["other classes", "missing folder", "no run"])

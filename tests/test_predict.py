@@ -171,6 +171,30 @@ def test_test_time_augmentation_averages_an_image_and_its_mirror(run, photos):
     np.testing.assert_allclose(prediction.probabilities, ((plain + mirrored) / 2)[0], atol=1e-6)
 
 
+def test_centre_crop_enlarges_the_middle_of_each_image():
+    batch = np.zeros((2, 20, 20, 3), np.float32)
+    batch[:, 5:15, 5:15] = 1.0                      # the centre half of each side is white
+    batch[1, 5:15, 5:15, 0] = 0.5                   # the second image's centre is another colour
+    cropped = P.centre_crop(batch, fraction=0.5)     # the centre 10 x 10, enlarged to 20 x 20
+    assert cropped.shape == batch.shape and cropped.dtype == np.float32
+    np.testing.assert_allclose(cropped[0], 1.0, atol=1e-6)
+    np.testing.assert_allclose(cropped[1], [0.5, 1.0, 1.0] * np.ones((20, 20, 1)), atol=1e-6)
+
+
+def test_tta_views_and_modes():
+    batch = np.random.default_rng(0).random((3, 16, 16, 3), dtype=np.float32)
+    assert [P.tta_mode(t) for t in (False, None, "none", True, "flip", "crops")] == [
+        "none", "none", "none", "flip", "flip", "crops"]
+    assert len(P.tta_views(batch)) == 1 and P.tta_views(batch)[0] is batch
+    plain, mirror = P.tta_views(batch, True)
+    np.testing.assert_array_equal(mirror, batch[:, :, ::-1, :])
+    views = P.tta_views(batch, "crops")
+    assert len(views) == 4
+    np.testing.assert_allclose(views[3], P.centre_crop(batch[:, :, ::-1, :]), atol=1e-6)
+    with pytest.raises(ValueError, match="tta must be one of none, flip, crops"):
+        P.tta_mode("sideways")
+
+
 def test_a_folder_stands_for_the_image_files_directly_in_it_sorted_junk_left_out(tmp_path):
     folder = tmp_path / "my photos"
     for name in ("b.png", "a.JPG", "sub/c.png"):
